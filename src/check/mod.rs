@@ -1,0 +1,1 @@
+//! Check: AST → timed `Plan` (names, units, ranges, timing), collecting every error.

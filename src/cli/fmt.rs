@@ -1,0 +1,9 @@
+//! `mgp fmt`.
+
+/// Arguments of `mgp fmt`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> u8 {
+    super::not_yet("fmt")
+}

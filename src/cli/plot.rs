@@ -1,0 +1,9 @@
+//! `mgp plot`.
+
+/// Arguments of `mgp plot`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> u8 {
+    super::not_yet("plot")
+}

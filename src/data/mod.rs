@@ -1,0 +1,1 @@
+//! Data files: impedance CSV, headerless CSV and EC-Lab .mpt readers.

@@ -1,0 +1,1 @@
+//! Fit: equivalent circuits, CNLS (Levenberg–Marquardt) and Lin-KK validation.

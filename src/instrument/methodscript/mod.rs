@@ -1,0 +1,1 @@
+//! PalmSens MethodSCRIPT devices over a serial port (see issue: real potentiostat).

@@ -1,0 +1,1 @@
+//! The built-in mechanistic simulator of the Mg/Li interphase (see issue: dry-run).

@@ -1,0 +1,1 @@
+//! Model: the paper's derived quantities, one documented function each.

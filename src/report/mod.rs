@@ -1,0 +1,1 @@
+//! Report: tables, SVG plots and the self-contained HTML report of a run.

@@ -1,0 +1,1 @@
+//! Parse: `.mgp` text → AST with spans (pest). No pest type leaves this module.
