@@ -12,6 +12,9 @@
 //! The wire protocol is summarised in `shared/reference/methodscript.md`; behaviour that the
 //! public sources leave open is configurable rather than fixed.
 
+pub mod capabilities;
+pub mod fixture;
 pub mod packet;
+pub mod script;
 pub mod value;
 pub mod vartype;
