@@ -7,14 +7,34 @@
 //! |---|---|---|
 //! | [`value`], [`vartype`] | wire numbers, variable ids | `f64` values, quantities |
 //! | [`packet`] | one line from the device | a classified [`packet::DeviceLine`] |
-//! | [`script`] | a plan step | MethodSCRIPT text ([`script::EmittedScript`]) |
+//! | [`script`] | a plan step | MethodSCRIPT text ([`script::Script`]) |
+//! | [`capabilities`] | a device type, a plan | its limits; diagnostics on the plan |
+//! | [`link`], [`device`] | a byte stream | lines; identify, abort, resync |
+//! | [`decode`], `execute` | script output | readings, warnings, how the step ended |
+//! | [`instrument`] | a port | [`MethodScriptInstrument`], the [`crate::instrument::Instrument`] |
+//! | [`operator`] | a step for a person | a prompt, a journalled answer |
+//! | [`emulator`] | a plan | a simulated device on a pseudo-terminal |
 //!
 //! The wire protocol is summarised in `shared/reference/methodscript.md`; behaviour that the
-//! public sources leave open is configurable rather than fixed.
+//! public sources leave open is configurable ([`options::MethodScriptOptions`]) rather than
+//! fixed.
 
 pub mod capabilities;
+pub mod decode;
+pub mod device;
+mod execute;
 pub mod fixture;
+pub mod instrument;
+pub mod link;
+pub mod operator;
+pub mod options;
 pub mod packet;
 pub mod script;
+pub mod tracker;
 pub mod value;
 pub mod vartype;
+
+pub use execute::device_error_text;
+pub use instrument::{MethodScriptInstrument, connect, scripts_for_device};
+pub use options::MethodScriptOptions;
+pub use script::{EmittedScript, render, scripts_for_plan, scripts_for_plan_with};
