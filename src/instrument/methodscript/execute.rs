@@ -67,6 +67,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
         decoder.planned_current_a = checks.planned_current_a;
         decoder.z_imag_negated = self.options.z_imag_negated;
         let mut status = StatusWatch::default();
+        // Output left over from earlier (a reply that came late) must not be taken for this
+        // script's; it is journalled, not dropped.
+        let stale = self
+            .link
+            .drain(Duration::from_millis(1), Duration::from_millis(20))
+            .await?;
+        if !stale.is_empty() {
+            let now = self.now_s();
+            let mut readings: Vec<Reading> = stale
+                .iter()
+                .map(|line| Reading::Raw { t_s: now, line: escape(line) })
+                .collect();
+            readings.push(Reading::Warning {
+                t_s: now,
+                message: format!("{} stale line(s) from the device before the script", stale.len()),
+            });
+            if let Err(Halt::Fail(error)) = self.deliver(sink, readings, false) {
+                return Err(error);
+            }
+        }
         self.link.send(&script.wire()).await?;
 
         let mut acknowledged = false;
@@ -85,7 +105,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             let deadline = last_activity + Duration::from_secs_f64(allowed_s);
             let line = match self.wait_line(deadline, sink).await? {
                 Wait::Line(line) => line,
-                Wait::Interrupted => return self.interrupt(sink).await,
+                Wait::Interrupted => return self.interrupt(sink, &mut decoder).await,
                 Wait::Timeout => {
                     self.abort_quietly().await;
                     return Err(InstrumentError::Timeout(round_ms(allowed_s)));
@@ -139,7 +159,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     }
                     let wants_stop = match self.deliver(sink, readings, stop_sent) {
                         Ok(stop) => stop,
-                        Err(Halt::Interrupted) => return self.interrupt(sink).await,
+                        Err(Halt::Interrupted) => return self.interrupt(sink, &mut decoder).await,
                         Err(Halt::Fail(error)) => {
                             self.abort_quietly().await;
                             return Err(error);
@@ -165,10 +185,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     };
                     let _ = self.deliver(sink, vec![warning], true);
                     // The device ends the script after an error; read what it still sends.
-                    if acknowledged {
-                        self.drain_into(sink, Duration::from_secs_f64(self.options.timeout_s))
-                            .await;
-                    }
+                    // A load error may or may not be followed by an empty line: wait briefly.
+                    let quiet = if acknowledged { self.options.timeout_s } else { 0.2 };
+                    self.drain_into(sink, &mut decoder, Duration::from_secs_f64(quiet))
+                        .await;
                     let _ = self.cell_off().await;
                     return Err(InstrumentError::Device {
                         code: error.code.clone(),
@@ -191,7 +211,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     }
                     match self.deliver(sink, readings, stop_sent) {
                         Ok(_) => {}
-                        Err(Halt::Interrupted) => return self.interrupt(sink).await,
+                        Err(Halt::Interrupted) => return self.interrupt(sink, &mut decoder).await,
                         Err(Halt::Fail(error)) => {
                             self.abort_quietly().await;
                             return Err(error);
@@ -275,11 +295,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     }
 
     /// Ctrl-C: abort, keep what still arrives, switch the cell off.
-    async fn interrupt(&mut self, sink: &mut dyn Sink) -> Result<HoldEnd, InstrumentError> {
+    async fn interrupt(&mut self, sink: &mut dyn Sink, decoder: &mut Decoder) -> Result<HoldEnd, InstrumentError> {
         let timeout = Duration::from_secs_f64(self.options.timeout_s);
         let mut lines = Vec::new();
         let aborted = device::abort(&mut self.link, timeout, |l| lines.push(l)).await;
-        self.deliver_drained(sink, lines);
+        self.deliver_drained(sink, decoder, lines);
         if let Err(InstrumentError::Disconnected(why)) = aborted {
             return Err(InstrumentError::Disconnected(why));
         }
@@ -289,7 +309,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
 
     /// Reads the rest of a script's output (until the empty line or `timeout` of silence),
     /// delivering it.
-    async fn drain_into(&mut self, sink: &mut dyn Sink, timeout: Duration) {
+    async fn drain_into(&mut self, sink: &mut dyn Sink, decoder: &mut Decoder, timeout: Duration) {
         let mut lines = Vec::new();
         loop {
             match self.link.read_line(timeout).await {
@@ -298,11 +318,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                 Err(_) => break,
             }
         }
-        self.deliver_drained(sink, lines);
+        self.deliver_drained(sink, decoder, lines);
     }
 
     /// Delivers lines read while stopping: packages as readings where possible, else raw.
-    fn deliver_drained(&mut self, sink: &mut dyn Sink, lines: Vec<Vec<u8>>) {
+    fn deliver_drained(&mut self, sink: &mut dyn Sink, decoder: &mut Decoder, lines: Vec<Vec<u8>>) {
         let now = self.now_s();
         let readings = lines
             .into_iter()
@@ -310,11 +330,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                 DeviceLine::MeasLoopEnd
                 | DeviceLine::LoopEnd
                 | DeviceLine::AbortAck
-                | DeviceLine::End => None,
-                _ => Some(Reading::Raw {
-                    t_s: now,
-                    line: escape(&line),
-                }),
+                | DeviceLine::End
+                | DeviceLine::Executing => None,
+                DeviceLine::MeasLoopStart(_) => {
+                    decoder.loop_started(now);
+                    None
+                }
+                DeviceLine::Package(package) => Some(
+                    decoder
+                        .decode(&package, now)
+                        .unwrap_or_else(|_| Reading::Raw { t_s: now, line: escape(&line) }),
+                ),
+                _ => Some(Reading::Raw { t_s: now, line: escape(&line) }),
             })
             .collect();
         let _ = self.deliver(sink, readings, true);

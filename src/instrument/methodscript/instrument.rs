@@ -418,3 +418,34 @@ pub fn scripts_for_device(
 ) -> Result<Vec<script::EmittedScript>, script::ScriptErrors> {
     script::scripts_for_plan_with(plan, &options.script_options(capabilities))
 }
+
+/// What answered on a port, and at which speed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PortProbe {
+    pub baud: u32,
+    pub probe: Probe,
+}
+
+/// Looks at the device on `port` without disturbing it ([`device::probe`]): tries `baud`, or
+/// 230400 then 921600.
+pub async fn probe_port(
+    port: &str,
+    baud: Option<u32>,
+    timings: ProbeTimings,
+) -> Result<PortProbe, InstrumentError> {
+    let bauds = baud.map_or(vec![230_400, 921_600], |b| vec![b]);
+    let mut last_error = None;
+    for baud in bauds {
+        let stream = tokio_serial::new(port, baud)
+            .timeout(Duration::from_millis(100))
+            .open_native_async()
+            .map_err(|e| open_error(port, e))?;
+        let mut link = Link::new(stream);
+        match device::probe(&mut link, timings).await {
+            Ok(probe) => return Ok(PortProbe { baud, probe }),
+            Err(error @ InstrumentError::Timeout(_)) => last_error = Some(error),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last_error.unwrap_or(InstrumentError::Timeout(timings.reply.as_secs_f64())))
+}

@@ -22,6 +22,7 @@
 pub mod capabilities;
 pub mod decode;
 pub mod device;
+pub mod emulator;
 mod execute;
 pub mod fixture;
 pub mod instrument;
@@ -35,6 +36,6 @@ pub mod value;
 pub mod vartype;
 
 pub use execute::device_error_text;
-pub use instrument::{MethodScriptInstrument, connect, scripts_for_device};
+pub use instrument::{MethodScriptInstrument, PortProbe, connect, probe_port, scripts_for_device};
 pub use options::MethodScriptOptions;
 pub use script::{EmittedScript, render, scripts_for_plan, scripts_for_plan_with};
