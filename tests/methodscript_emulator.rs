@@ -40,7 +40,9 @@ async fn galvanostatic(
     journal: &mut Journal,
 ) -> Result<HoldEnd, InstrumentError> {
     let step = &plan.steps[2];
-    let Action::Galvanostatic(g) = &step.action else { unreachable!() };
+    let Action::Galvanostatic(g) = &step.action else {
+        unreachable!()
+    };
     let request = GalvanoRequest {
         cell: plan.cell("sym").unwrap(),
         step: g,
@@ -54,12 +56,19 @@ async fn galvanostatic(
 
 #[test]
 fn devices_identifies_the_emulator() {
-    let emulator = Emulator::start(&plan(), &["--speed", "inf", "--device", "es4_hr", "--seed", "7"]);
+    let emulator = Emulator::start(
+        &plan(),
+        &["--speed", "inf", "--device", "es4_hr", "--seed", "7"],
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
         .args(["devices", "--json", "--port", &emulator.path])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let id = &rows[0]["result"]["probe"]["Identified"];
     assert_eq!(id["device_type"], "em_stat4_hr");
@@ -92,41 +101,79 @@ async fn eis_ocv_and_galvanostatic_steps_run_on_the_emulator() {
 
     let mut journal = Journal::default();
     let end = instrument
-        .rest(RestRequest { cell, duration_s: 60.0, sample_interval_s: Some(10.0) }, &mut journal)
+        .rest(
+            RestRequest {
+                cell,
+                duration_s: 60.0,
+                sample_interval_s: Some(10.0),
+            },
+            &mut journal,
+        )
         .await
         .unwrap();
     assert_eq!(end, HoldEnd::Completed);
-    let times: Vec<f64> = journal.readings.iter().filter(|r| is_data(r)).map(Reading::t_s).collect();
+    let times: Vec<f64> = journal
+        .readings
+        .iter()
+        .filter(|r| is_data(r))
+        .map(Reading::t_s)
+        .collect();
     assert_eq!(times.len(), 6, "{:?}", journal.readings);
     // Stamped on the device's schedule: 10 s apart.
-    assert!(times.windows(2).all(|w| (w[1] - w[0] - 10.0).abs() < 1e-9), "{times:?}");
+    assert!(
+        times.windows(2).all(|w| (w[1] - w[0] - 10.0).abs() < 1e-9),
+        "{times:?}"
+    );
 
-    let Action::Eis(sweep) = &plan.steps[1].action else { unreachable!() };
+    let Action::Eis(sweep) = &plan.steps[1].action else {
+        unreachable!()
+    };
     let mut journal = Journal::default();
-    let end = instrument.eis(EisRequest { cell, sweep }, &mut journal).await.unwrap();
+    let end = instrument
+        .eis(EisRequest { cell, sweep }, &mut journal)
+        .await
+        .unwrap();
     assert_eq!(end, HoldEnd::Completed);
     let points: Vec<(f64, f64, f64)> = journal
         .readings
         .iter()
         .filter_map(|r| match r {
-            Reading::EisPoint { frequency_hz, z_real_ohm, z_imag_ohm, .. } => Some((*frequency_hz, *z_real_ohm, *z_imag_ohm)),
+            Reading::EisPoint {
+                frequency_hz,
+                z_real_ohm,
+                z_imag_ohm,
+                ..
+            } => Some((*frequency_hz, *z_real_ohm, *z_imag_ohm)),
             _ => None,
         })
         .collect();
     assert_eq!(points.len(), sweep.frequencies_hz.len());
     for ((f, re, im), planned) in points.iter().zip(&sweep.frequencies_hz) {
         assert!((f / planned - 1.0).abs() < 1e-5, "{f} vs {planned}");
-        let z = mgp::instrument::methodscript::emulator::standin::StandIn::impedance(cell, *planned);
-        assert!((re / z.re - 1.0).abs() < 1e-5 && (im / z.im - 1.0).abs() < 1e-4, "{re} {im} vs {z}");
+        let z =
+            mgp::instrument::methodscript::emulator::standin::StandIn::impedance(cell, *planned);
+        assert!(
+            (re / z.re - 1.0).abs() < 1e-5 && (im / z.im - 1.0).abs() < 1e-4,
+            "{re} {im} vs {z}"
+        );
     }
     assert!(journal.warnings().is_empty(), "{:?}", journal.warnings());
 
     let mut journal = Journal::default();
-    let end = galvanostatic(&mut instrument, &plan, &mut journal).await.unwrap();
+    let end = galvanostatic(&mut instrument, &plan, &mut journal)
+        .await
+        .unwrap();
     assert_eq!(end, HoldEnd::Completed);
     assert_eq!(journal.data(), 120);
     let last = journal.readings.iter().rev().find(|r| is_data(r)).unwrap();
-    let Reading::Galvano { potential_v, current_a, .. } = last else { panic!("{last:?}") };
+    let Reading::Galvano {
+        potential_v,
+        current_a,
+        ..
+    } = last
+    else {
+        panic!("{last:?}")
+    };
     assert!((current_a - 1e-3).abs() < 1e-12);
     // The stand-in's Rs + Rct = 220 Ω at 1 cm²: 0.22 V at 1 mA once the double layer is charged.
     assert!((potential_v - 0.22).abs() < 1e-6, "{potential_v}");
@@ -136,20 +183,38 @@ async fn eis_ocv_and_galvanostatic_steps_run_on_the_emulator() {
 async fn a_limit_ends_the_hold_on_device_and_host() {
     let mut plan = plan();
     // 10 mA through 220 Ω: 2.2 V, beyond the step's 1.5 V limit after a few ms.
-    let Action::Galvanostatic(g) = &mut plan.steps[2].action else { unreachable!() };
+    let Action::Galvanostatic(g) = &mut plan.steps[2].action else {
+        unreachable!()
+    };
     *g = fixture::galvanostatic(10e-3, 120.0, 1.0, 1.5);
     let emulator = Emulator::start(&plan, &["--speed", "inf"]);
     let mut instrument = open(&emulator, &plan).await;
     let mut journal = Journal::default();
-    let end = galvanostatic(&mut instrument, &plan, &mut journal).await.unwrap();
+    let end = galvanostatic(&mut instrument, &plan, &mut journal)
+        .await
+        .unwrap();
     assert_eq!(end, HoldEnd::Stopped);
     assert_eq!(journal.data(), 1, "{:?}", journal.readings);
-    assert!(journal.warnings().iter().any(|w| w.contains("reached the limit")), "{:?}", journal.warnings());
+    assert!(
+        journal
+            .warnings()
+            .iter()
+            .any(|w| w.contains("reached the limit")),
+        "{:?}",
+        journal.warnings()
+    );
     // The device is ready for the next step.
     let mut journal = Journal::default();
     let cell = plan.cell("sym").unwrap();
     let end = instrument
-        .rest(RestRequest { cell, duration_s: 20.0, sample_interval_s: Some(10.0) }, &mut journal)
+        .rest(
+            RestRequest {
+                cell,
+                duration_s: 20.0,
+                sample_interval_s: Some(10.0),
+            },
+            &mut journal,
+        )
         .await
         .unwrap();
     assert_eq!((end, journal.data()), (HoldEnd::Completed, 2));
@@ -160,8 +225,13 @@ async fn the_sink_can_end_a_step() {
     let plan = plan();
     let emulator = Emulator::start(&plan, &["--speed", "100"]);
     let mut instrument = open(&emulator, &plan).await;
-    let mut journal = Journal { stop_after: Some(5), ..Journal::default() };
-    let end = galvanostatic(&mut instrument, &plan, &mut journal).await.unwrap();
+    let mut journal = Journal {
+        stop_after: Some(5),
+        ..Journal::default()
+    };
+    let end = galvanostatic(&mut instrument, &plan, &mut journal)
+        .await
+        .unwrap();
     assert_eq!(end, HoldEnd::Stopped);
     // Readings already on their way when the step was stopped are kept; the device stopped
     // well before its 120 samples.

@@ -39,7 +39,10 @@ struct Row {
 }
 
 pub fn run(args: Args) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the I/O runtime: {error}");
@@ -64,10 +67,20 @@ pub fn run(args: Args) -> u8 {
     };
     let rows: Vec<Row> = ports
         .iter()
-        .map(|port| match runtime.block_on(probe_port(port, args.baud, timings)) {
-            Ok(result) => Row { port: port.clone(), result: Some(result), error: None },
-            Err(error) => Row { port: port.clone(), result: None, error: Some(describe(&error)) },
-        })
+        .map(
+            |port| match runtime.block_on(probe_port(port, args.baud, timings)) {
+                Ok(result) => Row {
+                    port: port.clone(),
+                    result: Some(result),
+                    error: None,
+                },
+                Err(error) => Row {
+                    port: port.clone(),
+                    result: None,
+                    error: Some(describe(&error)),
+                },
+            },
+        )
         .collect();
     if args.json {
         match serde_json::to_string_pretty(&rows) {
@@ -86,7 +99,11 @@ pub fn run(args: Args) -> u8 {
     }
     // Asked about specific ports: failing to identify one is a failure.
     let failed = rows.iter().any(|r| r.result.is_none());
-    if explicit && failed { exit::RUNTIME } else { exit::OK }
+    if explicit && failed {
+        exit::RUNTIME
+    } else {
+        exit::OK
+    }
 }
 
 fn describe(error: &InstrumentError) -> String {
@@ -98,19 +115,38 @@ fn describe(error: &InstrumentError) -> String {
 
 fn line(row: &Row) -> String {
     match (&row.result, &row.error) {
-        (Some(PortProbe { baud, probe: Probe::Identified(id) }), _) => format!(
+        (
+            Some(PortProbe {
+                baud,
+                probe: Probe::Identified(id),
+            }),
+            _,
+        ) => format!(
             "{}  {}  firmware {}  MethodSCRIPT {}  serial {}  ({} baud)",
             row.port,
-            id.device_type.map_or("unknown MethodSCRIPT device", |d| d.name()),
+            id.device_type
+                .map_or("unknown MethodSCRIPT device", |d| d.name()),
             id.firmware,
             id.methodscript_version,
             id.serial,
             baud
         ),
-        (Some(PortProbe { probe: Probe::Busy(Busy::RunningScript { .. }), .. }), _) => {
+        (
+            Some(PortProbe {
+                probe: Probe::Busy(Busy::RunningScript { .. }),
+                ..
+            }),
+            _,
+        ) => {
             format!("{}  busy: a script is running (left alone)", row.port)
         }
-        (Some(PortProbe { probe: Probe::Busy(Busy::Refused { line }), .. }), _) => {
+        (
+            Some(PortProbe {
+                probe: Probe::Busy(Busy::Refused { line }),
+                ..
+            }),
+            _,
+        ) => {
             format!("{}  busy: refused identification ({line})", row.port)
         }
         (None, Some(error)) => format!("{}  {error}", row.port),

@@ -101,7 +101,10 @@ pub fn run(args: Args) -> u8 {
     };
     // The first line of stdout is the device path; callers wait for it.
     let mut stdout = std::io::stdout();
-    if writeln!(stdout, "{}", pty.path.display()).and_then(|_| stdout.flush()).is_err() {
+    if writeln!(stdout, "{}", pty.path.display())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
         return exit::RUNTIME;
     }
     eprintln!(
@@ -111,9 +114,10 @@ pub fn run(args: Args) -> u8 {
         config.speed
     );
     let result = match args.source {
-        SourceKind::Standin => serve(pty.master, &plan, &mut StandIn::new(), &config),
+        SourceKind::Standin => serve(&pty, &plan, &mut StandIn::new(), &config),
     };
-    drop(pty.slave);
+    // Closing the port (master and the emulator's own slave) is the disconnect the host sees.
+    drop(pty);
     match result {
         Ok(EmulatorEnd::Disconnected) => {
             eprintln!("disconnected (fault injected)");
@@ -128,14 +132,21 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn config(args: &Args) -> Result<EmulatorConfig, String> {
-    let device = DeviceType::parse(&args.device)
-        .ok_or_else(|| format!("unknown device type `{}` (espico, es4_lr, es4_hr, mes4lr, mes4hr, nexus1)", args.device))?;
-    if !(args.speed > 0.0) {
+    let device = DeviceType::parse(&args.device).ok_or_else(|| {
+        format!(
+            "unknown device type `{}` (espico, es4_lr, es4_hr, mes4lr, mes4hr, nexus1)",
+            args.device
+        )
+    })?;
+    if args.speed.is_nan() || args.speed <= 0.0 {
         return Err(format!("--speed must be positive, not {}", args.speed));
     }
     let code = args.error_code.to_ascii_uppercase();
     if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("--error-code must be 4 hex digits, not `{}`", args.error_code));
+        return Err(format!(
+            "--error-code must be 4 hex digits, not `{}`",
+            args.error_code
+        ));
     }
     Ok(EmulatorConfig {
         device,

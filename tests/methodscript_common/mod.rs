@@ -43,10 +43,16 @@ impl Emulator {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let path = rx.recv_timeout(GUARD).expect("the emulator printed no path");
+        let path = rx
+            .recv_timeout(GUARD)
+            .expect("the emulator printed no path");
         let path = path.trim().to_string();
         assert!(path.starts_with("/dev/"), "first line was {path:?}");
-        Emulator { child: Some(child), path, _dir: dir }
+        Emulator {
+            child: Some(child),
+            path,
+            _dir: dir,
+        }
     }
 
     /// Waits for the process to end (after a disconnect fault); returns its exit code.

@@ -77,11 +77,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             let now = self.now_s();
             let mut readings: Vec<Reading> = stale
                 .iter()
-                .map(|line| Reading::Raw { t_s: now, line: escape(line) })
+                .map(|line| Reading::Raw {
+                    t_s: now,
+                    line: escape(line),
+                })
                 .collect();
             readings.push(Reading::Warning {
                 t_s: now,
-                message: format!("{} stale line(s) from the device before the script", stale.len()),
+                message: format!(
+                    "{} stale line(s) from the device before the script",
+                    stale.len()
+                ),
             });
             if let Err(Halt::Fail(error)) = self.deliver(sink, readings, false) {
                 return Err(error);
@@ -186,7 +192,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     let _ = self.deliver(sink, vec![warning], true);
                     // The device ends the script after an error; read what it still sends.
                     // A load error may or may not be followed by an empty line: wait briefly.
-                    let quiet = if acknowledged { self.options.timeout_s } else { 0.2 };
+                    let quiet = if acknowledged {
+                        self.options.timeout_s
+                    } else {
+                        0.2
+                    };
                     self.drain_into(sink, &mut decoder, Duration::from_secs_f64(quiet))
                         .await;
                     let _ = self.cell_off().await;
@@ -295,7 +305,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     }
 
     /// Ctrl-C: abort, keep what still arrives, switch the cell off.
-    async fn interrupt(&mut self, sink: &mut dyn Sink, decoder: &mut Decoder) -> Result<HoldEnd, InstrumentError> {
+    async fn interrupt(
+        &mut self,
+        sink: &mut dyn Sink,
+        decoder: &mut Decoder,
+    ) -> Result<HoldEnd, InstrumentError> {
         let timeout = Duration::from_secs_f64(self.options.timeout_s);
         let mut lines = Vec::new();
         let aborted = device::abort(&mut self.link, timeout, |l| lines.push(l)).await;
@@ -336,12 +350,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     decoder.loop_started(now);
                     None
                 }
-                DeviceLine::Package(package) => Some(
-                    decoder
-                        .decode(&package, now)
-                        .unwrap_or_else(|_| Reading::Raw { t_s: now, line: escape(&line) }),
-                ),
-                _ => Some(Reading::Raw { t_s: now, line: escape(&line) }),
+                DeviceLine::Package(package) => Some(decoder.decode(&package, now).unwrap_or_else(
+                    |_| Reading::Raw {
+                        t_s: now,
+                        line: escape(&line),
+                    },
+                )),
+                _ => Some(Reading::Raw {
+                    t_s: now,
+                    line: escape(&line),
+                }),
             })
             .collect();
         let _ = self.deliver(sink, readings, true);

@@ -136,19 +136,31 @@ mod tests {
         let line = || "Pab8000001m;ba8000002u,10,287".to_string();
         assert_eq!(state.status_bits(), 0);
         let first = state.mangle(line());
-        assert!(matches!(parse_line(&first), DeviceLine::Unparsed(_)), "{first:?}");
+        assert!(
+            matches!(parse_line(&first), DeviceLine::Unparsed(_)),
+            "{first:?}"
+        );
         assert_eq!(state.after_packet(), AfterPacket::Continue);
         let second = state.mangle(line());
-        assert!(matches!(parse_line(&second), DeviceLine::Unparsed(_)), "{second:?}");
+        assert!(
+            matches!(parse_line(&second), DeviceLine::Unparsed(_)),
+            "{second:?}"
+        );
         assert_eq!(state.after_packet(), AfterPacket::Continue);
         assert_eq!(state.status_bits(), STATUS_OVERLOAD);
         assert_eq!(state.mangle(line()), line().into_bytes());
-        assert_eq!(state.after_packet(), AfterPacket::DeviceError("4004".into()));
+        assert_eq!(
+            state.after_packet(),
+            AfterPacket::DeviceError("4004".into())
+        );
     }
 
     #[test]
     fn same_seed_same_damage() {
-        let faults = Faults { corrupt: vec![1], ..Faults::default() };
+        let faults = Faults {
+            corrupt: vec![1],
+            ..Faults::default()
+        };
         let a = FaultState::new(faults.clone(), 3).mangle("Pab8000001m;ba8000002u".into());
         let b = FaultState::new(faults, 3).mangle("Pab8000001m;ba8000002u".into());
         assert_eq!(a, b);

@@ -12,10 +12,10 @@
 //! A variable measured by an OCP loop stays "relative to open circuit", so a DC level built as
 //! `e_ocp + offset` reaches the source as a bias relative to open circuit, as the plan meant.
 
+use super::EmulatorConfig;
 use super::faults::{AfterPacket, FaultState};
 use super::program::{LoopKind, MeasLoop, Program, Stmt, literal};
 use super::wire::Wire;
-use super::EmulatorConfig;
 use crate::instrument::methodscript::packet::{Package, Var};
 use crate::instrument::methodscript::script::{Amplitude, Header};
 use crate::instrument::{
@@ -30,7 +30,10 @@ use std::time::{Duration, Instant};
 pub enum Val {
     Num(f64),
     /// The open-circuit potential `measured` plus `offset`.
-    Ocp { offset: f64, measured: f64 },
+    Ocp {
+        offset: f64,
+        measured: f64,
+    },
 }
 
 impl Val {
@@ -50,7 +53,11 @@ pub enum Halt {
     /// The disconnect fault fired: nothing more may be written.
     Disconnect,
     /// A device error (`!code`), written as `!code: Line n`.
-    Error { code: String, line: usize, note: Option<String> },
+    Error {
+        code: String,
+        line: usize,
+        note: Option<String>,
+    },
 }
 
 /// How the emulator's clock maps to the wall clock.
@@ -63,7 +70,11 @@ pub struct Pacing {
 
 impl Pacing {
     pub fn new(sim0: f64, speed: f64) -> Self {
-        Pacing { wall0: Instant::now(), sim0, speed }
+        Pacing {
+            wall0: Instant::now(),
+            sim0,
+            speed,
+        }
     }
 
     /// Waits until emulated time `t_s` is due; true when an abort came first.
@@ -170,12 +181,21 @@ impl<'a, I: Instrument> Machine<'a, I> {
                 let b = self.get(source);
                 let sum = match (a, b) {
                     (Val::Num(x), Val::Num(y)) => Val::Num(x + y),
-                    (Val::Ocp { offset, measured }, Val::Num(y)) | (Val::Num(y), Val::Ocp { offset, measured }) => {
-                        Val::Ocp { offset: offset + y, measured }
-                    }
-                    (Val::Ocp { offset: o1, measured }, Val::Ocp { offset: o2, .. }) => {
-                        Val::Ocp { offset: o1 + o2 + measured, measured }
-                    }
+                    (Val::Ocp { offset, measured }, Val::Num(y))
+                    | (Val::Num(y), Val::Ocp { offset, measured }) => Val::Ocp {
+                        offset: offset + y,
+                        measured,
+                    },
+                    (
+                        Val::Ocp {
+                            offset: o1,
+                            measured,
+                        },
+                        Val::Ocp { offset: o2, .. },
+                    ) => Val::Ocp {
+                        offset: o1 + o2 + measured,
+                        measured,
+                    },
                 };
                 self.vars.insert(target.clone(), sum);
             }
@@ -203,41 +223,72 @@ impl<'a, I: Instrument> Machine<'a, I> {
     fn cell(&self, line: usize) -> Result<&'a Cell, Halt> {
         let plan = self.plan;
         let name = self.header.as_ref().and_then(|h| h.cell.clone());
-        name.as_deref().and_then(|n| plan.cell(n)).ok_or_else(|| Halt::Error {
-            code: "4004".into(),
-            line,
-            note: Some(match name {
-                Some(n) => format!("emulator: no cell `{n}` in the protocol"),
-                None => "emulator: the script has no `# mgp … cell=NAME` header".into(),
-            }),
-        })
+        name.as_deref()
+            .and_then(|n| plan.cell(n))
+            .ok_or_else(|| Halt::Error {
+                code: "4004".into(),
+                line,
+                note: Some(match name {
+                    Some(n) => format!("emulator: no cell `{n}` in the protocol"),
+                    None => "emulator: the script has no `# mgp … cell=NAME` header".into(),
+                }),
+            })
     }
 
     fn meas_loop(&mut self, meas: &MeasLoop) -> std::io::Result<Option<Halt>> {
-        let error = |code: &str, note: &str| Halt::Error { code: code.into(), line: meas.line, note: Some(format!("emulator: {note}")) };
+        let error = |code: &str, note: &str| Halt::Error {
+            code: code.into(),
+            line: meas.line,
+            note: Some(format!("emulator: {note}")),
+        };
         let caps = self.config.device.capabilities();
         let cell = match self.cell(meas.line) {
             Ok(cell) => cell,
             Err(halt) => return Ok(Some(halt)),
         };
-        let connection = self.header.as_ref().and_then(|h| h.connection).unwrap_or(cell.default_connection);
+        let connection = self
+            .header
+            .as_ref()
+            .and_then(|h| h.connection)
+            .unwrap_or(cell.default_connection);
         let a = &meas.args;
         let request = match meas.kind {
-            LoopKind::Ocp if self.cell_on => return Ok(Some(error("0014", "OCP needs the cell off"))),
-            LoopKind::Eis if !self.cell_on => return Ok(Some(error("4027", "EIS needs the cell on"))),
+            LoopKind::Ocp if self.cell_on => {
+                return Ok(Some(error("0014", "OCP needs the cell off")));
+            }
+            LoopKind::Eis if !self.cell_on => {
+                return Ok(Some(error("4027", "EIS needs the cell on")));
+            }
             LoopKind::Eis if self.mode != Some(caps.eis_mode) => {
                 return Ok(Some(error("0023", "EIS needs high-speed mode")));
             }
-            LoopKind::Cp if !self.cell_on => return Ok(Some(error("4027", "a galvanostatic loop needs the cell on"))),
-            LoopKind::Cp if self.mode != caps.galvanostatic_mode => {
-                return Ok(Some(error("4004", "a galvanostatic loop needs galvanostatic mode")));
+            LoopKind::Cp if !self.cell_on => {
+                return Ok(Some(error(
+                    "4027",
+                    "a galvanostatic loop needs the cell on",
+                )));
             }
-            LoopKind::Ocp => Source::Rest { interval_s: self.num(&a[1]), duration_s: self.num(&a[2]) },
+            LoopKind::Cp if self.mode != caps.galvanostatic_mode => {
+                return Ok(Some(error(
+                    "4004",
+                    "a galvanostatic loop needs galvanostatic mode",
+                )));
+            }
+            LoopKind::Ocp => Source::Rest {
+                interval_s: self.num(&a[1]),
+                duration_s: self.num(&a[2]),
+            },
             LoopKind::Eis => {
                 let n = self.num(&a[6]).round().max(1.0) as usize;
                 let (first, last) = (self.num(&a[4]), self.num(&a[5]));
                 let frequencies_hz: Vec<f64> = (0..n)
-                    .map(|k| if n == 1 { first } else { first * (last / first).powf(k as f64 / (n - 1) as f64) })
+                    .map(|k| {
+                        if n == 1 {
+                            first
+                        } else {
+                            first * (last / first).powf(k as f64 / (n - 1) as f64)
+                        }
+                    })
                     .collect();
                 if frequencies_hz.iter().any(|f| !(f.is_finite() && *f > 0.0)) {
                     return Ok(Some(error("0011", "frequency out of range")));
@@ -248,13 +299,19 @@ impl<'a, I: Instrument> Machine<'a, I> {
                 };
                 let bias = match self.get(&a[7]) {
                     Val::Ocp { offset, .. } if offset.abs() < 1e-12 => Bias::OpenCircuit,
-                    Val::Ocp { offset, .. } => Bias::VsOpenCircuit { potential_v: offset },
+                    Val::Ocp { offset, .. } => Bias::VsOpenCircuit {
+                        potential_v: offset,
+                    },
                     Val::Num(v) => Bias::Absolute { potential_v: v },
                 };
                 let decades = (first / last).log10().abs();
                 Source::Eis(EisSweep {
                     duration_s: self.plan.eis_timing.sweep_duration_s(&frequencies_hz),
-                    points_per_decade: if decades > 0.0 { (n as f64 - 1.0) / decades } else { 1.0 },
+                    points_per_decade: if decades > 0.0 {
+                        (n as f64 - 1.0) / decades
+                    } else {
+                        1.0
+                    },
                     frequencies_hz,
                     amplitude_v_rms: amplitude,
                     bias,
@@ -265,24 +322,41 @@ impl<'a, I: Instrument> Machine<'a, I> {
                 let current = self.num(&a[2]);
                 let (interval, duration) = (self.num(&a[3]), self.num(&a[4]));
                 let area = cell.normalising_area_cm2;
-                let (stripping, plating) = if current >= 0.0 { (Role::Working, Role::Counter) } else { (Role::Counter, Role::Working) };
-                Source::Galvanostatic(Galvanostatic {
-                    current_a: current.abs(),
-                    current_density_a_per_cm2: current.abs() / area,
-                    area_cm2: area,
-                    stripping,
-                    plating,
-                    connection,
-                    stop: StopCondition::Duration { duration_s: duration },
-                    charge_c: current.abs() * duration,
-                    areal_capacity_c_per_cm2: current.abs() * duration / area,
-                    sample_interval_s: interval,
-                    limits: vec![],
-                }, duration)
+                let (stripping, plating) = if current >= 0.0 {
+                    (Role::Working, Role::Counter)
+                } else {
+                    (Role::Counter, Role::Working)
+                };
+                Source::Galvanostatic(
+                    Galvanostatic {
+                        current_a: current.abs(),
+                        current_density_a_per_cm2: current.abs() / area,
+                        area_cm2: area,
+                        stripping,
+                        plating,
+                        connection,
+                        stop: StopCondition::Duration {
+                            duration_s: duration,
+                        },
+                        charge_c: current.abs() * duration,
+                        areal_capacity_c_per_cm2: current.abs() * duration / area,
+                        sample_interval_s: interval,
+                        limits: vec![],
+                    },
+                    duration,
+                )
             }
         };
         self.wire.line(b"M0000")?;
-        let names: Vec<String> = a.iter().take(match meas.kind { LoopKind::Ocp => 1, LoopKind::Eis => 3, LoopKind::Cp => 2 }).cloned().collect();
+        let names: Vec<String> = a
+            .iter()
+            .take(match meas.kind {
+                LoopKind::Ocp => 1,
+                LoopKind::Eis => 3,
+                LoopKind::Cp => 2,
+            })
+            .cloned()
+            .collect();
         let mut sink = LoopSink {
             wire: self.wire,
             faults: &mut *self.faults,
@@ -299,16 +373,29 @@ impl<'a, I: Instrument> Machine<'a, I> {
         };
         let source = &mut *self.source;
         let result = match &request {
-            Source::Rest { interval_s, duration_s } => self.runtime.block_on(source.rest(
-                RestRequest { cell, duration_s: *duration_s, sample_interval_s: Some(*interval_s) },
+            Source::Rest {
+                interval_s,
+                duration_s,
+            } => self.runtime.block_on(source.rest(
+                RestRequest {
+                    cell,
+                    duration_s: *duration_s,
+                    sample_interval_s: Some(*interval_s),
+                },
                 &mut sink,
             )),
             Source::Eis(sweep) => {
                 sink.amplitude = sweep.amplitude_v_rms;
-                self.runtime.block_on(source.eis(EisRequest { cell, sweep }, &mut sink))
+                self.runtime
+                    .block_on(source.eis(EisRequest { cell, sweep }, &mut sink))
             }
             Source::Galvanostatic(step, duration_s) => self.runtime.block_on(source.galvanostatic(
-                GalvanoRequest { cell, step, duration_s: *duration_s, limits: vec![] },
+                GalvanoRequest {
+                    cell,
+                    step,
+                    duration_s: *duration_s,
+                    limits: vec![],
+                },
                 &mut sink,
             )),
         };
@@ -383,7 +470,11 @@ impl LoopSink<'_> {
     }
 
     /// Runs the loop body; `Ok(true)` on `breakloop`.
-    fn body(&mut self, stmts: &[Stmt], package: &mut Option<Vec<Var>>) -> Result<bool, InstrumentError> {
+    fn body(
+        &mut self,
+        stmts: &[Stmt],
+        package: &mut Option<Vec<Var>>,
+    ) -> Result<bool, InstrumentError> {
         for stmt in stmts {
             match stmt {
                 Stmt::PckStart => *package = Some(Vec::new()),
@@ -395,7 +486,11 @@ impl LoopSink<'_> {
                     let current = || match id {
                         "ba" => value,
                         _ => {
-                            let z = self.names.get(1).and_then(|n| self.vars.get(n)).map_or(1.0, |v| v.value());
+                            let z = self
+                                .names
+                                .get(1)
+                                .and_then(|n| self.vars.get(n))
+                                .map_or(1.0, |v| v.value());
                             self.amplitude / z.abs().max(1e-12)
                         }
                     };
@@ -412,7 +507,11 @@ impl LoopSink<'_> {
                 Stmt::PckEnd => {
                     let vars = package.take().unwrap_or_default();
                     let Some(text) = (Package { vars }).encode() else {
-                        return Err(self.stop(Halt::Error { code: "0032".into(), line: self.line, note: Some("emulator: value out of range".into()) }));
+                        return Err(self.stop(Halt::Error {
+                            code: "0032".into(),
+                            line: self.line,
+                            note: Some("emulator: value out of range".into()),
+                        }));
                     };
                     let bytes = self.faults.mangle(text);
                     if let Err(e) = self.wire.line(&bytes) {
@@ -424,12 +523,22 @@ impl LoopSink<'_> {
                         AfterPacket::Silence => self.wire.mute(),
                         AfterPacket::Disconnect => return Err(self.stop(Halt::Disconnect)),
                         AfterPacket::DeviceError(code) => {
-                            return Err(self.stop(Halt::Error { code, line: self.line, note: None }));
+                            return Err(self.stop(Halt::Error {
+                                code,
+                                line: self.line,
+                                note: None,
+                            }));
                         }
                     }
                 }
                 Stmt::If { lhs, op, rhs, body } => {
-                    let value = |name: &str| self.vars.get(name).map(|v| v.value()).or_else(|| literal(name)).unwrap_or(0.0);
+                    let value = |name: &str| {
+                        self.vars
+                            .get(name)
+                            .map(|v| v.value())
+                            .or_else(|| literal(name))
+                            .unwrap_or(0.0)
+                    };
                     if op.holds(value(lhs), value(rhs)) && self.body(body, package)? {
                         return Ok(true);
                     }
@@ -445,15 +554,37 @@ impl LoopSink<'_> {
 impl Sink for LoopSink<'_> {
     fn reading(&mut self, reading: Reading) -> Result<Flow, InstrumentError> {
         let (t_s, values): (f64, Vec<Val>) = match (self.kind, reading) {
-            (LoopKind::Ocp, Reading::Ocv { t_s, potential_v }) => {
-                (t_s, vec![Val::Ocp { offset: 0.0, measured: potential_v }])
-            }
-            (LoopKind::Eis, Reading::EisPoint { t_s, frequency_hz, z_real_ohm, z_imag_ohm }) => {
-                (t_s, vec![Val::Num(frequency_hz), Val::Num(z_real_ohm), Val::Num(z_imag_ohm)])
-            }
-            (LoopKind::Cp, Reading::Galvano { t_s, potential_v, current_a }) => {
-                (t_s, vec![Val::Num(potential_v), Val::Num(current_a)])
-            }
+            (LoopKind::Ocp, Reading::Ocv { t_s, potential_v }) => (
+                t_s,
+                vec![Val::Ocp {
+                    offset: 0.0,
+                    measured: potential_v,
+                }],
+            ),
+            (
+                LoopKind::Eis,
+                Reading::EisPoint {
+                    t_s,
+                    frequency_hz,
+                    z_real_ohm,
+                    z_imag_ohm,
+                },
+            ) => (
+                t_s,
+                vec![
+                    Val::Num(frequency_hz),
+                    Val::Num(z_real_ohm),
+                    Val::Num(z_imag_ohm),
+                ],
+            ),
+            (
+                LoopKind::Cp,
+                Reading::Galvano {
+                    t_s,
+                    potential_v,
+                    current_a,
+                },
+            ) => (t_s, vec![Val::Num(potential_v), Val::Num(current_a)]),
             // Warnings, raw lines and readings of other kinds are not device output.
             _ => return Ok(Flow::Continue),
         };

@@ -22,14 +22,15 @@ pub mod standin;
 pub mod wire;
 
 use super::capabilities::DeviceType;
-use super::script::{Amplitude, Header, RestSegment, limits_in_force, rest_segments, tightest_limit};
+use super::script::{
+    Amplitude, Header, RestSegment, limits_in_force, rest_segments, tightest_limit,
+};
 use crate::instrument::{
     EisRequest, Flow, GalvanoRequest, Instrument, InstrumentError, Reading, RestRequest, Sink,
 };
 use crate::plan::{Action, Plan};
 use faults::{FaultState, Faults};
 use machine::{Halt, Machine};
-use std::fs::File;
 use std::sync::Arc;
 
 /// How the emulator behaves.
@@ -62,7 +63,11 @@ impl EmulatorConfig {
     pub fn identity(&self) -> wire::Identity {
         wire::Identity {
             firmware: vec![
-                format!("t{}1.0#mgp-emulator speed={}", self.device.code(), self.speed),
+                format!(
+                    "t{}1.0#mgp-emulator speed={}",
+                    self.device.code(),
+                    self.speed
+                ),
                 format!("mgp {}*", env!("CARGO_PKG_VERSION")),
             ],
             version: "1.6".into(),
@@ -91,10 +96,11 @@ pub enum EmulatorError {
     Io(#[from] std::io::Error),
 }
 
-/// Serves the device protocol on `master` until the input closes or a disconnect fault fires.
-/// The source is driven from the calling thread (it need not be `Send`).
+/// Serves the device protocol on `pty` until the input closes or a disconnect fault fires
+/// (then the port must be closed: drop everything). The source is driven from the calling
+/// thread (it need not be `Send`).
 pub fn serve<I: Instrument>(
-    master: File,
+    pty: &pty::Pty,
     plan: &Plan,
     source: &mut I,
     config: &EmulatorConfig,
@@ -105,8 +111,8 @@ pub fn serve<I: Instrument>(
     runtime
         .block_on(source.prepare(plan))
         .map_err(EmulatorError::Source)?;
-    let input = master.try_clone()?;
-    let wire = Arc::new(wire::Wire::new(master));
+    let input = pty.master.try_clone()?;
+    let wire = Arc::new(wire::Wire::new(pty.master.try_clone()?));
     let (tx, rx) = std::sync::mpsc::channel::<Vec<String>>();
     {
         let wire = Arc::clone(&wire);
@@ -142,6 +148,7 @@ pub fn serve<I: Instrument>(
         }
         let mut machine = Machine::new(plan, source, &runtime, &wire, &mut faults, config, header);
         if machine.run(&program)? == Some(Halt::Disconnect) {
+            pty::wait_until_read(&pty.slave, std::time::Duration::from_secs(2));
             return Ok(EmulatorEnd::Disconnected);
         }
         wire.end_script()?;
@@ -157,7 +164,9 @@ struct Quiet {
 impl Sink for Quiet {
     fn reading(&mut self, reading: Reading) -> Result<Flow, InstrumentError> {
         Ok(match (reading, self.limit_v) {
-            (Reading::Galvano { potential_v, .. }, Some(limit)) if potential_v.abs() >= limit => Flow::StopStep,
+            (Reading::Galvano { potential_v, .. }, Some(limit)) if potential_v.abs() >= limit => {
+                Flow::StopStep
+            }
             _ => Flow::Continue,
         })
     }
@@ -176,36 +185,62 @@ fn catch_up<I: Instrument>(
     range: std::ops::Range<usize>,
 ) {
     for step in plan.steps.get(range).unwrap_or(&[]) {
-        let Some(cell) = plan.cell(&step.cell) else { continue };
+        let Some(cell) = plan.cell(&step.cell) else {
+            continue;
+        };
         let mut quiet = Quiet { limit_v: None };
         let _ = match &step.action {
             Action::Rest(rest) => {
                 for segment in rest_segments(step.duration_s, rest) {
                     let _ = match (segment, &rest.eis) {
                         (RestSegment::OpenCircuit { duration_s }, _) => runtime
-                            .block_on(source.rest(RestRequest { cell, duration_s, sample_interval_s: None }, &mut quiet))
+                            .block_on(source.rest(
+                                RestRequest {
+                                    cell,
+                                    duration_s,
+                                    sample_interval_s: None,
+                                },
+                                &mut quiet,
+                            ))
                             .map(|_| ()),
                         (RestSegment::Sweep, Some(repeat)) => runtime
-                            .block_on(source.eis(EisRequest { cell, sweep: &repeat.sweep }, &mut quiet))
+                            .block_on(source.eis(
+                                EisRequest {
+                                    cell,
+                                    sweep: &repeat.sweep,
+                                },
+                                &mut quiet,
+                            ))
                             .map(|_| ()),
                         (RestSegment::Sweep, None) => Ok(()),
                     };
                 }
                 Ok(())
             }
-            Action::Eis(sweep) => runtime.block_on(source.eis(EisRequest { cell, sweep }, &mut quiet)).map(|_| ()),
+            Action::Eis(sweep) => runtime
+                .block_on(source.eis(EisRequest { cell, sweep }, &mut quiet))
+                .map(|_| ()),
             Action::Galvanostatic(g) => {
                 let limits = limits_in_force(plan, g);
                 quiet.limit_v = tightest_limit(g, &limits);
                 runtime
                     .block_on(source.galvanostatic(
-                        GalvanoRequest { cell, step: g, duration_s: step.duration_s, limits },
+                        GalvanoRequest {
+                            cell,
+                            step: g,
+                            duration_s: step.duration_s,
+                            limits,
+                        },
                         &mut quiet,
                     ))
                     .map(|_| ())
             }
-            Action::Addition(addition) => runtime.block_on(source.addition(cell, addition, &mut quiet)),
-            Action::Prompt { message } => runtime.block_on(source.prompt(message, &mut quiet)).map(|_| ()),
+            Action::Addition(addition) => {
+                runtime.block_on(source.addition(cell, addition, &mut quiet))
+            }
+            Action::Prompt { message } => runtime
+                .block_on(source.prompt(message, &mut quiet))
+                .map(|_| ()),
         };
     }
 }

@@ -13,17 +13,31 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stmt {
     Var(String),
-    StoreVar { name: String, value: f64 },
-    AddVar { target: String, source: String },
+    StoreVar {
+        name: String,
+        value: f64,
+    },
+    AddVar {
+        target: String,
+        source: String,
+    },
     /// `set_*` and other settings: `(command, args)`.
-    Set { command: String, args: Vec<String> },
+    Set {
+        command: String,
+        args: Vec<String>,
+    },
     CellOn,
     CellOff,
     Loop(MeasLoop),
     PckStart,
     PckAdd(String),
     PckEnd,
-    If { lhs: String, op: Cmp, rhs: String, body: Vec<Stmt> },
+    If {
+        lhs: String,
+        op: Cmp,
+        rhs: String,
+        body: Vec<Stmt>,
+    },
     BreakLoop,
 }
 
@@ -101,7 +115,12 @@ pub fn literal(text: &str) -> Option<f64> {
 /// A frame of the block stack while loading.
 enum Frame {
     Loop(MeasLoop),
-    If { lhs: String, op: Cmp, rhs: String, body: Vec<Stmt> },
+    If {
+        lhs: String,
+        op: Cmp,
+        rhs: String,
+        body: Vec<Stmt>,
+    },
 }
 
 /// Parses a script. Lines are the ones received, without their `\n`.
@@ -112,14 +131,23 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
     let mut declared: HashSet<String> = HashSet::new();
     for (index, raw) in lines.iter().enumerate() {
         let line_no = index + 1;
-        let err = |code| LoadError { code, line: line_no };
+        let err = |code| LoadError {
+            code,
+            line: line_no,
+        };
         let text = raw.split('#').next().unwrap_or("").trim();
         if text.is_empty() {
             continue;
         }
         let words: Vec<&str> = text.split_whitespace().collect();
         let args: Vec<String> = words[1..].iter().map(|s| s.to_string()).collect();
-        let need = |n: usize| if args.len() == n { Ok(()) } else { Err(err("4004")) };
+        let need = |n: usize| {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(err("4004"))
+            }
+        };
         let known = |name: &str| declared.contains(name) || literal(name).is_some();
         let stmt = match words[0] {
             "on_finished:" => {
@@ -142,14 +170,20 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
                 }
                 let value = literal(&args[1]).ok_or(err("4004"))?;
                 declared.insert(args[0].clone());
-                Stmt::StoreVar { name: args[0].clone(), value }
+                Stmt::StoreVar {
+                    name: args[0].clone(),
+                    value,
+                }
             }
             "add_var" => {
                 need(2)?;
                 if !declared.contains(&args[0]) || !known(&args[1]) {
                     return Err(err("420B"));
                 }
-                Stmt::AddVar { target: args[0].clone(), source: args[1].clone() }
+                Stmt::AddVar {
+                    target: args[0].clone(),
+                    source: args[1].clone(),
+                }
             }
             "cell_on" => Stmt::CellOn,
             "cell_off" => Stmt::CellOff,
@@ -168,7 +202,10 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
                 }
                 Stmt::BreakLoop
             }
-            command if command.starts_with("set_") => Stmt::Set { command: command.to_string(), args },
+            command if command.starts_with("set_") => Stmt::Set {
+                command: command.to_string(),
+                args,
+            },
             "meas_loop_ocp" | "meas_loop_eis" | "meas_loop_cp" => {
                 let (kind, n) = match words[0] {
                     "meas_loop_ocp" => (LoopKind::Ocp, 3),
@@ -182,7 +219,12 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
                 if args.iter().any(|a| !known(a)) {
                     return Err(err("420B"));
                 }
-                stack.push(Frame::Loop(MeasLoop { kind, args, body: Vec::new(), line: line_no }));
+                stack.push(Frame::Loop(MeasLoop {
+                    kind,
+                    args,
+                    body: Vec::new(),
+                    line: line_no,
+                }));
                 continue;
             }
             "if" => {
@@ -199,7 +241,12 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
                 if !known(&args[0]) || !known(&args[2]) {
                     return Err(err("420B"));
                 }
-                stack.push(Frame::If { lhs: args[0].clone(), op, rhs: args[2].clone(), body: Vec::new() });
+                stack.push(Frame::If {
+                    lhs: args[0].clone(),
+                    op,
+                    rhs: args[2].clone(),
+                    body: Vec::new(),
+                });
                 continue;
             }
             "endloop" => match stack.pop() {
@@ -220,7 +267,10 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
         }
     }
     if !stack.is_empty() {
-        return Err(LoadError { code: "4018", line: lines.len() });
+        return Err(LoadError {
+            code: "4018",
+            line: lines.len(),
+        });
     }
     Ok(program)
 }
@@ -241,7 +291,10 @@ mod tests {
         assert_eq!(literal("78i"), Some(78.0));
         assert_eq!(literal("-500m"), Some(-0.5));
         assert_eq!(literal("1M"), Some(1e6));
-        assert_eq!(literal("19952620n").map(|v| (v * 1e9).round()), Some(19952620.0));
+        assert_eq!(
+            literal("19952620n").map(|v| (v * 1e9).round()),
+            Some(19952620.0)
+        );
         assert_eq!(literal("2.5k"), Some(2500.0));
         assert_eq!(literal("abc"), None);
         assert_eq!(literal("1x"), None);
@@ -260,12 +313,21 @@ mod tests {
     #[test]
     fn refuses_what_a_device_would() {
         let e = |text: &str| load(&lines(text)).unwrap_err();
-        assert_eq!(e("var p\nfrobnicate 3"), LoadError { code: "4001", line: 2 });
+        assert_eq!(
+            e("var p\nfrobnicate 3"),
+            LoadError {
+                code: "4001",
+                line: 2
+            }
+        );
         assert_eq!(e("var p\nvar p").code, "4026");
         assert_eq!(e("meas_loop_ocp p 1 10\nendloop").code, "420B");
         assert_eq!(e("var p\nmeas_loop_ocp p 1 10").code, "4018");
         assert_eq!(e("endloop").code, "400E");
-        assert_eq!(e("var p\nmeas_loop_ocp p 1 10\nmeas_loop_ocp p 1 10\nendloop\nendloop").code, "400B");
+        assert_eq!(
+            e("var p\nmeas_loop_ocp p 1 10\nmeas_loop_ocp p 1 10\nendloop\nendloop").code,
+            "400B"
+        );
         assert_eq!(e("breakloop").code, "400C");
         assert_eq!(e("store_var x 1q ja").code, "4004");
     }

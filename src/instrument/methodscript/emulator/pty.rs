@@ -32,3 +32,22 @@ pub fn open_pty() -> Result<Pty, std::io::Error> {
         path,
     })
 }
+
+/// True while the slave side holds output the host has not read yet.
+pub fn unread_output(slave: &OwnedFd) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(slave.as_fd(), PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+}
+
+/// Waits (at most `limit`) until the host has read everything written so far. Closing the
+/// master discards unread output, so a simulated disconnect waits for this first: the host
+/// then has every packet sent before the fault, as on a cable pulled between two packets.
+pub fn wait_until_read(slave: &OwnedFd, limit: std::time::Duration) {
+    let end = std::time::Instant::now() + limit;
+    // The kernel signals no event when a queue empties, so this polls.
+    while unread_output(slave) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}

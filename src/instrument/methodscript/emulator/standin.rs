@@ -73,14 +73,21 @@ impl Instrument for StandIn {
         Ok(())
     }
 
-    async fn rest(&mut self, request: RestRequest<'_>, sink: &mut dyn Sink) -> Result<HoldEnd, InstrumentError> {
+    async fn rest(
+        &mut self,
+        request: RestRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
         let start = self.clock_s;
         let end = start + request.duration_s;
         if let Some(interval) = request.sample_interval_s.filter(|i| *i > 0.0) {
             let n = (request.duration_s / interval + 1e-9).floor() as usize;
             for k in 1..=n {
                 self.clock_s = start + k as f64 * interval;
-                let reading = Reading::Ocv { t_s: self.clock_s, potential_v: Self::ocv(self.clock_s) };
+                let reading = Reading::Ocv {
+                    t_s: self.clock_s,
+                    potential_v: Self::ocv(self.clock_s),
+                };
                 if Self::send(sink, reading)? {
                     return Ok(HoldEnd::Stopped);
                 }
@@ -90,12 +97,21 @@ impl Instrument for StandIn {
         Ok(HoldEnd::Completed)
     }
 
-    async fn eis(&mut self, request: EisRequest<'_>, sink: &mut dyn Sink) -> Result<HoldEnd, InstrumentError> {
+    async fn eis(
+        &mut self,
+        request: EisRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
         self.clock_s += self.timing.settle_s;
         for &f in &request.sweep.frequencies_hz {
             self.clock_s += self.timing.point_duration_s(f);
             let z = Self::impedance(request.cell, f);
-            let reading = Reading::EisPoint { t_s: self.clock_s, frequency_hz: f, z_real_ohm: z.re, z_imag_ohm: z.im };
+            let reading = Reading::EisPoint {
+                t_s: self.clock_s,
+                frequency_hz: f,
+                z_real_ohm: z.re,
+                z_imag_ohm: z.im,
+            };
             if Self::send(sink, reading)? {
                 return Ok(HoldEnd::Stopped);
             }
@@ -109,7 +125,11 @@ impl Instrument for StandIn {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let area = request.cell.normalising_area_cm2.max(1e-9);
-        let (rs, rct, tau) = (RS_OHM_CM2 / area, RCT_OHM_CM2 / area, RCT_OHM_CM2 * CDL_F_PER_CM2);
+        let (rs, rct, tau) = (
+            RS_OHM_CM2 / area,
+            RCT_OHM_CM2 / area,
+            RCT_OHM_CM2 * CDL_F_PER_CM2,
+        );
         let current = super::super::script::signed_current(request.step);
         let interval = request.step.sample_interval_s.max(1e-6);
         let start = self.clock_s;
@@ -118,8 +138,15 @@ impl Instrument for StandIn {
             let t = k as f64 * interval;
             self.clock_s = start + t;
             let potential_v = current * (rs + rct * (1.0 - (-t / tau).exp()));
-            let reading = Reading::Galvano { t_s: self.clock_s, potential_v, current_a: current };
-            let over = request.limits.iter().any(|l| potential_v.abs() >= l.max_abs_v);
+            let reading = Reading::Galvano {
+                t_s: self.clock_s,
+                potential_v,
+                current_a: current,
+            };
+            let over = request
+                .limits
+                .iter()
+                .any(|l| potential_v.abs() >= l.max_abs_v);
             if Self::send(sink, reading)? || over {
                 return Ok(HoldEnd::Stopped);
             }
@@ -128,11 +155,20 @@ impl Instrument for StandIn {
         Ok(HoldEnd::Completed)
     }
 
-    async fn addition(&mut self, _cell: &Cell, _addition: &Addition, _sink: &mut dyn Sink) -> Result<(), InstrumentError> {
+    async fn addition(
+        &mut self,
+        _cell: &Cell,
+        _addition: &Addition,
+        _sink: &mut dyn Sink,
+    ) -> Result<(), InstrumentError> {
         Ok(())
     }
 
-    async fn prompt(&mut self, _message: &str, _sink: &mut dyn Sink) -> Result<Option<String>, InstrumentError> {
+    async fn prompt(
+        &mut self,
+        _message: &str,
+        _sink: &mut dyn Sink,
+    ) -> Result<Option<String>, InstrumentError> {
         Ok(None)
     }
 

@@ -42,7 +42,9 @@ impl Wire {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panicking writer cannot leave the file in a worse state than a cut line.
-        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// Writes one line (adds `\n`), unless the device is mute.
@@ -131,7 +133,13 @@ pub struct Identity {
 }
 
 /// Reads the host's lines until the port fails; sends each script to `scripts`.
-pub fn reader(mut input: File, wire: &Wire, identity: &Identity, faults: &Faults, scripts: Sender<Vec<String>>) {
+pub fn reader(
+    mut input: File,
+    wire: &Wire,
+    identity: &Identity,
+    faults: &Faults,
+    scripts: Sender<Vec<String>>,
+) {
     let mut buffer: Vec<u8> = Vec::new();
     let mut loading: Option<Vec<String>> = None;
     let mut chunk = [0u8; 1024];
@@ -143,7 +151,9 @@ pub fn reader(mut input: File, wire: &Wire, identity: &Identity, faults: &Faults
         buffer.extend_from_slice(&chunk[..n]);
         while let Some(pos) = buffer.iter().position(|&b| b == b'\n') {
             let raw: Vec<u8> = buffer.drain(..=pos).collect();
-            let line = String::from_utf8_lossy(&raw[..raw.len() - 1]).trim_end_matches('\r').to_string();
+            let line = String::from_utf8_lossy(&raw[..raw.len() - 1])
+                .trim_end_matches('\r')
+                .to_string();
             if let Some(lines) = loading.as_mut() {
                 if line.is_empty() {
                     if scripts.send(loading.take().unwrap_or_default()).is_err() {
