@@ -95,10 +95,7 @@ pub enum SimError {
     },
 
     #[error("{at} has unit `{unit}`, expected {expected}")]
-    #[diagnostic(
-        code(mgp::sim::wrong_unit),
-        help("give the value in one of: {expected}")
-    )]
+    #[diagnostic(code(mgp::sim::wrong_unit), help("write the value as {expected}"))]
     WrongUnit {
         at: Box<At>,
         unit: String,

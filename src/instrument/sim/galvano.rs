@@ -69,6 +69,7 @@ impl SimInstrument {
             let sample_t = start + k as f64 * interval;
             if sample_t <= t + 1e-9 && sample_t <= end + 1e-9 {
                 k += 1;
+                self.pacer.wait(t, &*sink).await?;
                 if (we.clipped || ce.clipped) && !warned {
                     warned = true;
                     let message = format!(

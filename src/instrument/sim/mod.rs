@@ -330,7 +330,7 @@ impl Instrument for SimInstrument {
         self.separators = plan.separators.clone();
         self.noise = Noise::new(self.options.seed, self.options.noise);
         self.spread = Spread::new(self.options.seed, self.options.spread);
-        self.pacer.reset();
+        self.pacer.start(0.0);
         self.cells.clear();
         for cell in &plan.cells {
             let sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
@@ -370,6 +370,7 @@ impl Instrument for SimInstrument {
                 break;
             }
             k += 1;
+            self.pacer.wait(self.clock_s, &*sink).await?;
             let potential_v = self.ocv_reading(idx, connection)?;
             let t_s = self.clock_s;
             if deliver(sink, Reading::Ocv { t_s, potential_v })? {
@@ -387,6 +388,7 @@ impl Instrument for SimInstrument {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let idx = self.cell_index(request.cell)?;
+        self.pacer.wait(self.clock_s, &*sink).await?;
         let sweep = request.sweep;
         let biased = match sweep.bias {
             Bias::OpenCircuit => false,

@@ -27,9 +27,9 @@ impl Pacer {
         }
     }
 
-    /// Restarts the pacing origin (at `prepare`).
-    pub fn reset(&mut self) {
-        self.origin = None;
+    /// Starts pacing now at simulated time `sim_t` (at `prepare`: the run starts).
+    pub fn start(&mut self, sim_t: f64) {
+        self.origin = Some((Instant::now(), sim_t));
     }
 
     /// The longest stretch of simulated time between two waits, so that the wall time between
