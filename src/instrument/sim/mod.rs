@@ -10,7 +10,8 @@
 //!
 //! Layout: `params`/`param_sets` (data), `electrolyte`, `mg`/`li`/`gc` (electrode models),
 //! `impedance` (closed-form elements), `dc` (roots, Simmons/Cardano), `cell` (topology),
-//! `galvano` (the DC integrator), `noise`, `pace`, `testing` (plan builders for tests).
+//! `ocv` (rests), `sweep` (EIS), `galvano` (the DC integrator), `probe` (state view), `noise`,
+//! `pace`, `testing` (plan builders and raw-data readings for tests).
 
 mod cell;
 mod dc;
@@ -22,26 +23,28 @@ mod impedance;
 mod li;
 mod mg;
 mod noise;
+mod ocv;
 mod pace;
 mod param_sets;
 mod params;
+mod probe;
+mod sweep;
 pub mod testing;
 
 pub use cell::Which;
 pub use error::SimError;
 pub use param_sets::{CellParams, LiParams, MgParams, PsParams};
 pub use params::{Entry, ParamSet, Params};
+pub use probe::ElectrodeProbe;
 
 use crate::instrument::{
     EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo, Reading,
     RestRequest, Sink,
 };
-use crate::plan::{Addition, Bias, Cell, Connection, EisTiming, Plan, Separator};
-use cell::{SimCell, State};
+use crate::plan::{Addition, Cell, Connection, EisTiming, Plan, Separator};
+use cell::SimCell;
 use noise::{Noise, Spread};
 use pace::Pacer;
-use serde::Serialize;
-use std::f64::consts::PI;
 use std::path::PathBuf;
 
 /// How the simulator is set up.
@@ -71,27 +74,6 @@ impl Default for SimOptions {
             pace: None,
         }
     }
-}
-
-/// A snapshot of one electrode's model state (for tests, debugging and the model stage's
-/// cross-checks; the readings never depend on it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ElectrodeProbe {
-    pub material: crate::plan::Material,
-    pub wetted_area_cm2: f64,
-    /// Interface resistance at open circuit (the arc's diameter), Ω cm² per wetted area.
-    pub r_interface_ohm_cm2: f64,
-    /// Mg: reactive-site fraction; Li: relative SEI defect density; GC: 1.
-    pub theta: f64,
-    /// Mg: porous outer-layer thickness, m.
-    pub porous_thickness_m: f64,
-    /// Mg: interfacial area factor ρ.
-    pub area_factor: f64,
-    /// Mg: activated fraction, damage, rupture.
-    pub active_fraction: f64,
-    pub damage: f64,
-    pub ruptured: bool,
-    pub blocked_fraction: f64,
 }
 
 /// The simulated potentiostat with its cells.
@@ -163,56 +145,6 @@ impl SimInstrument {
 
     pub fn params(&self) -> &Params {
         &self.params
-    }
-
-    /// The model state of every electrode of a cell (WE first, then CE), at the cell's clock.
-    pub fn probe(&self, cell: &str) -> Option<Vec<ElectrodeProbe>> {
-        let c = self.cells.iter().find(|c| c.name == cell)?;
-        let p = &self.params;
-        let probe = |e: &cell::SimElectrode| match &e.state {
-            State::Mg(s) => ElectrodeProbe {
-                material: e.material,
-                wetted_area_cm2: e.wetted_area_cm2,
-                r_interface_ohm_cm2: s.dc_resistance(&p.mg, &c.mg_env),
-                theta: s.theta,
-                porous_thickness_m: s.porous_thickness_m(&p.mg),
-                area_factor: s.rho(&p.mg),
-                active_fraction: s.active,
-                damage: s.damage,
-                ruptured: s.ruptured,
-                blocked_fraction: s.block,
-            },
-            State::Li(s) => ElectrodeProbe {
-                material: e.material,
-                wetted_area_cm2: e.wetted_area_cm2,
-                r_interface_ohm_cm2: s.r_sei(&p.li),
-                theta: s.theta,
-                porous_thickness_m: 0.0,
-                area_factor: 1.0,
-                active_fraction: 0.0,
-                damage: 0.0,
-                ruptured: false,
-                blocked_fraction: 0.0,
-            },
-            State::Gc => ElectrodeProbe {
-                material: e.material,
-                wetted_area_cm2: e.wetted_area_cm2,
-                r_interface_ohm_cm2: 1.0 / (c.g_ps + 1.0 / p.ps.r_leak),
-                theta: 1.0,
-                porous_thickness_m: 0.0,
-                area_factor: 1.0,
-                active_fraction: 0.0,
-                damage: 0.0,
-                ruptured: false,
-                blocked_fraction: 0.0,
-            },
-        };
-        Some(
-            std::iter::once(&c.we)
-                .chain(c.ce.as_ref())
-                .map(probe)
-                .collect(),
-        )
     }
 
     /// The index of a cell, building it (aged from t = 0) if the plan did not list it.
@@ -345,41 +277,7 @@ impl Instrument for SimInstrument {
         request: RestRequest<'_>,
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        let idx = self.cell_index(request.cell)?;
-        let duration = finite_nonnegative(request.duration_s, "the rest duration")?;
-        let start = self.clock_s;
-        let end = start + duration;
-        let connection = Self::rest_connection(request.cell);
-        let interval = request
-            .sample_interval_s
-            .filter(|x| x.is_finite() && *x > 0.0);
-        let chunk = self.pacer.max_chunk_s();
-        let mut k = 0u64;
-        loop {
-            let next_sample = interval
-                .map(|dt| start + k as f64 * dt)
-                .filter(|&t| t <= end + 1e-9);
-            let target = next_sample.unwrap_or(end);
-            // Paced runs advance in short chunks so the sink is polled often.
-            while self.clock_s < target {
-                let t = (self.clock_s + chunk).min(target);
-                self.advance_to(idx, t);
-                self.pacer.wait(self.clock_s, &*sink).await?;
-            }
-            if next_sample.is_none() {
-                break;
-            }
-            k += 1;
-            self.pacer.wait(self.clock_s, &*sink).await?;
-            let potential_v = self.ocv_reading(idx, connection)?;
-            let t_s = self.clock_s;
-            if deliver(sink, Reading::Ocv { t_s, potential_v })? {
-                self.sync_all();
-                return Ok(HoldEnd::Stopped);
-            }
-        }
-        self.sync_all();
-        Ok(HoldEnd::Completed)
+        self.run_rest(request, sink).await
     }
 
     async fn eis(
@@ -387,51 +285,7 @@ impl Instrument for SimInstrument {
         request: EisRequest<'_>,
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        let idx = self.cell_index(request.cell)?;
-        self.pacer.wait(self.clock_s, &*sink).await?;
-        let sweep = request.sweep;
-        let biased = match sweep.bias {
-            Bias::OpenCircuit => false,
-            Bias::VsOpenCircuit { potential_v } => potential_v != 0.0,
-            Bias::Absolute { .. } => true,
-        };
-        if biased {
-            let message = "the simulator evaluates impedance at open circuit; the DC bias of \
-                           this sweep is not modelled"
-                .to_string();
-            let t_s = self.clock_s;
-            if deliver(sink, Reading::Warning { t_s, message })? {
-                return Ok(HoldEnd::Stopped);
-            }
-        }
-        let settle = finite_nonnegative(self.timing.settle_s, "the EIS settling time")?;
-        self.rest_cell(idx, settle);
-        for &f in &sweep.frequencies_hz {
-            if !(f.is_finite() && f > 0.0) {
-                return Err(capability(format!("cannot measure at frequency {f} Hz")));
-            }
-            let half = self.timing.point_duration_s(f) / 2.0;
-            self.rest_cell(idx, half);
-            let z = self.cells[idx]
-                .impedance(&self.params, sweep.connection, 2.0 * PI * f)
-                .map_err(capability)?;
-            let z = self.noise.eis(z);
-            self.pacer.wait(self.clock_s, &*sink).await?;
-            let reading = Reading::EisPoint {
-                t_s: self.clock_s,
-                frequency_hz: f,
-                z_real_ohm: z.re,
-                z_imag_ohm: z.im,
-            };
-            if deliver(sink, reading)? {
-                self.sync_all();
-                return Ok(HoldEnd::Stopped);
-            }
-            self.rest_cell(idx, half);
-        }
-        self.pacer.wait(self.clock_s, &*sink).await?;
-        self.sync_all();
-        Ok(HoldEnd::Completed)
+        self.run_eis(request, sink).await
     }
 
     async fn galvanostatic(
