@@ -12,6 +12,7 @@ use crate::instrument::methodscript::emulator::pty::open_pty;
 use crate::instrument::methodscript::emulator::standin::StandIn;
 use crate::instrument::methodscript::emulator::{EmulatorConfig, EmulatorEnd, serve};
 use crate::instrument::methodscript::script::Amplitude;
+use crate::instrument::sim::{SimInstrument, SimOptions};
 use crate::plan::Plan;
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,11 +35,25 @@ pub struct Args {
     #[arg(long, default_value = "nexus1")]
     pub device: String,
     /// Where measurements come from.
-    #[arg(long, value_enum, default_value_t = SourceKind::Standin)]
+    #[arg(long, value_enum, default_value_t = SourceKind::Sim)]
     pub source: SourceKind,
+    /// Relative EIS noise of the simulator (0: exact model output).
+    #[arg(long, default_value_t = SimOptions::default().noise)]
+    pub noise: f64,
+    /// A simulator parameter override file.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
     /// How to read the EIS amplitude argument (must match the host's `amplitude=`).
     #[arg(long, value_enum, default_value_t = AmplitudeArg::Rms)]
     pub amplitude: AmplitudeArg,
+    /// Faults to inject.
+    #[command(flatten)]
+    pub faults: Box<FaultArgs>,
+}
+
+/// Fault injection options of `mgp emulate` (boxed: they make the arguments large).
+#[derive(Debug, clap::Args)]
+pub struct FaultArgs {
     /// Close the port after N packets.
     #[arg(long, value_name = "N")]
     pub disconnect_after: Option<u64>,
@@ -70,7 +85,9 @@ pub struct Args {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SourceKind {
-    /// A Randles-circuit stand-in (tests).
+    /// The built-in mechanistic simulator.
+    Sim,
+    /// A Randles-circuit stand-in (tests of the serial path).
     Standin,
 }
 
@@ -114,6 +131,23 @@ pub fn run(args: Args) -> u8 {
         config.speed
     );
     let result = match args.source {
+        SourceKind::Sim => {
+            // Unpaced: the emulator paces its output itself.
+            let options = SimOptions {
+                seed: args.seed,
+                noise: args.noise,
+                params: args.params.clone(),
+                pace: None,
+                ..SimOptions::default()
+            };
+            match SimInstrument::new(options) {
+                Ok(mut sim) => serve(&pty, &plan, &mut sim, &config),
+                Err(error) => {
+                    super::eprint_diagnostic(&error);
+                    return exit::INVALID;
+                }
+            }
+        }
         SourceKind::Standin => serve(&pty, &plan, &mut StandIn::new(), &config),
     };
     // Closing the port (master and the emulator's own slave) is the disconnect the host sees.
@@ -141,11 +175,12 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
     if args.speed.is_nan() || args.speed <= 0.0 {
         return Err(format!("--speed must be positive, not {}", args.speed));
     }
-    let code = args.error_code.to_ascii_uppercase();
+    let f = &args.faults;
+    let code = f.error_code.to_ascii_uppercase();
     if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!(
             "--error-code must be 4 hex digits, not `{}`",
-            args.error_code
+            f.error_code
         ));
     }
     Ok(EmulatorConfig {
@@ -157,14 +192,14 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
             AmplitudeArg::Peak => Amplitude::Peak,
         },
         faults: Faults {
-            disconnect_after: args.disconnect_after,
-            silence_after: args.silence_after,
-            corrupt: args.corrupt.clone(),
-            truncate: args.truncate.clone(),
-            error_after: args.error_after.map(|n| (n, code)),
-            overload_after: args.overload_after,
-            underload_after: args.underload_after,
-            reply_delay: Duration::from_millis(args.reply_delay_ms),
+            disconnect_after: f.disconnect_after,
+            silence_after: f.silence_after,
+            corrupt: f.corrupt.clone(),
+            truncate: f.truncate.clone(),
+            error_after: f.error_after.map(|n| (n, code)),
+            overload_after: f.overload_after,
+            underload_after: f.underload_after,
+            reply_delay: Duration::from_millis(f.reply_delay_ms),
         },
     })
 }

@@ -21,9 +21,14 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts `mgp emulate` on `plan` (written as JSON) with `args`, and waits for the
-    /// device path on its first stdout line.
+    /// Starts `mgp emulate` on `plan` (written as JSON) with `args` (measuring with the
+    /// stand-in unless `args` name a `--source`), and waits for the device path on its first
+    /// stdout line.
     pub fn start(plan: &Plan, args: &[&str]) -> Emulator {
+        let mut args: Vec<&str> = args.to_vec();
+        if !args.contains(&"--source") {
+            args.extend(["--source", "standin"]);
+        }
         let dir = tempfile::tempdir().unwrap();
         let plan_path = dir.path().join("plan.json");
         std::fs::write(&plan_path, serde_json::to_string(plan).unwrap()).unwrap();
@@ -31,7 +36,7 @@ impl Emulator {
             .arg("emulate")
             .arg("--protocol")
             .arg(&plan_path)
-            .args(args)
+            .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

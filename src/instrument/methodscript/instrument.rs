@@ -46,6 +46,8 @@ pub struct MethodScriptInstrument<S = tokio_serial::SerialStream> {
     origin_offset_s: f64,
     plan: Option<Plan>,
     tracker: StepTracker,
+    /// A step named by [`Self::begin_step`] before `prepare` (which resets the tracker).
+    first_step: Option<usize>,
     /// Cells in channel order (first measured first).
     channels: Vec<String>,
     /// More cells than channels: all share channel 0 and the operator reconnects them.
@@ -159,6 +161,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             origin_offset_s: 0.0,
             plan: None,
             tracker: StepTracker::default(),
+            first_step: None,
             channels: Vec::new(),
             shared_channel: false,
             connected_cell: None,
@@ -189,6 +192,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     /// could otherwise be mistaken for an identical earlier one).
     pub fn begin_step(&mut self, index: usize) {
         self.tracker.begin(index);
+        self.first_step = Some(index);
     }
 
     /// Continue the clock from `t_s` (a resumed run keeps its time axis).
@@ -203,8 +207,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
 
     /// The step index for a header (when the plan is known).
     fn locate(&mut self, cell: &str, request: Request<'_>) -> Option<usize> {
+        let now = self.now_s();
+        // 100 ms of wall-clock jitter, in instrument seconds.
+        let slack = 0.1 * self.clock_scale;
         let plan = self.plan.as_ref()?;
-        self.tracker.locate(plan, cell, request)
+        self.tracker.locate(plan, cell, request, now, slack)
     }
 
     /// Makes sure `cell` is on a channel, asking the operator to reconnect when cells share
@@ -282,6 +289,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         self.shared_channel = self.channels.len() > self.capabilities.channels as usize;
         self.connected_cell = None;
         self.tracker = StepTracker::default();
+        if let Some(index) = self.first_step.take() {
+            self.tracker.begin(index);
+        }
         self.plan = Some(plan.clone());
         self.set_clock(0.0);
         Ok(())
@@ -307,7 +317,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
             channel,
             eis_timing: &timing,
         };
-        let script = rest_script(target, request.duration_s, request.sample_interval_s)
+        let duration = snap_to_intervals(
+            request.duration_s,
+            request.sample_interval_s,
+            self.clock_scale,
+        );
+        let script = rest_script(target, duration, request.sample_interval_s)
             .map_err(|e| InstrumentError::Capability(e.message))?;
         self.execute(&script, HostChecks::default(), sink).await
     }
@@ -409,6 +424,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
     }
 }
 
+/// A rest's duration, rounded to a whole number of sampling intervals when it is within
+/// 100 ms (wall clock) and 5 % of an interval of one. The interpreter computes a rest's
+/// remaining time from the clock, so the time spent between requests makes it slightly short
+/// (59.998 s of a 60 s rest); the device would then drop the last sample.
+pub fn snap_to_intervals(duration_s: f64, interval_s: Option<f64>, clock_scale: f64) -> f64 {
+    let Some(interval) = interval_s.filter(|i| *i > 0.0 && i.is_finite()) else {
+        return duration_s;
+    };
+    let whole = (duration_s / interval).round() * interval;
+    let tolerance = (0.1 * clock_scale).min(0.05 * interval);
+    if whole > 0.0 && (whole - duration_s).abs() <= tolerance {
+        whole
+    } else {
+        duration_s
+    }
+}
+
 /// Scripts for `plan` as this driver would send them to a device of type `device` with
 /// `options` (for `mgp run --emit-methodscript --instrument methodscript:…`).
 pub fn scripts_for_device(
@@ -448,4 +480,19 @@ pub async fn probe_port(
         }
     }
     Err(last_error.unwrap_or(InstrumentError::Timeout(timings.reply.as_secs_f64())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snap_to_intervals;
+
+    #[test]
+    fn rests_snap_to_whole_intervals_only_when_close() {
+        assert_eq!(snap_to_intervals(59.998, Some(10.0), 1.0), 60.0);
+        assert_eq!(snap_to_intervals(59.8, Some(10.0), 200.0), 60.0);
+        assert_eq!(snap_to_intervals(59.8, Some(10.0), 1.0), 59.8);
+        assert_eq!(snap_to_intervals(45.0, Some(10.0), 200.0), 45.0);
+        assert_eq!(snap_to_intervals(59.8, None, 200.0), 59.8);
+        assert_eq!(snap_to_intervals(0.01, Some(10.0), 200.0), 0.01);
+    }
 }

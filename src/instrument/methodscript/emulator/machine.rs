@@ -370,6 +370,7 @@ impl<'a, I: Instrument> Machine<'a, I> {
             halt: None,
             line: meas.line,
             write_error: None,
+            loop_start_s: self.source.now_s(),
         };
         let source = &mut *self.source;
         let result = match &request {
@@ -440,6 +441,8 @@ struct LoopSink<'m> {
     halt: Option<Halt>,
     line: usize,
     write_error: Option<std::io::Error>,
+    /// Source time at the loop's start: a timed loop's first point comes one interval later.
+    loop_start_s: f64,
 }
 
 impl LoopSink<'_> {
@@ -553,6 +556,13 @@ impl LoopSink<'_> {
 
 impl Sink for LoopSink<'_> {
     fn reading(&mut self, reading: Reading) -> Result<Flow, InstrumentError> {
+        // A device samples a timed loop at interval, 2·interval…: a source's sample at the
+        // loop's start has no counterpart on the device.
+        let at_start = matches!(reading, Reading::Ocv { t_s, .. } | Reading::Galvano { t_s, .. }
+            if t_s <= self.loop_start_s + 1e-9);
+        if at_start && matches!(self.kind, LoopKind::Ocp | LoopKind::Cp) {
+            return Ok(Flow::Continue);
+        }
         let (t_s, values): (f64, Vec<Val>) = match (self.kind, reading) {
             (LoopKind::Ocp, Reading::Ocv { t_s, potential_v }) => (
                 t_s,
