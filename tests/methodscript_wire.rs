@@ -9,7 +9,11 @@ use mgp::instrument::methodscript::link::Link;
 use tokio_serial::{SerialPortBuilderExt, SerialStream};
 
 async fn link(emulator: &Emulator) -> Link<SerialStream> {
-    Link::new(tokio_serial::new(&emulator.path, 230_400).open_native_async().unwrap())
+    Link::new(
+        tokio_serial::new(&emulator.path, 230_400)
+            .open_native_async()
+            .unwrap(),
+    )
 }
 
 async fn line(link: &mut Link<SerialStream>) -> String {
@@ -19,7 +23,9 @@ async fn line(link: &mut Link<SerialStream>) -> String {
 /// Sends a script (header naming cell `sym`, then `body`) and returns every line up to and
 /// including the empty one.
 async fn run(link: &mut Link<SerialStream>, body: &str) -> Vec<String> {
-    link.send(&format!("e\n# mgp step=0 cell=sym kind=ocp\n{body}\n\n")).await.unwrap();
+    link.send(&format!("e\n# mgp step=0 cell=sym kind=ocp\n{body}\n\n"))
+        .await
+        .unwrap();
     let mut lines = Vec::new();
     loop {
         let next = line(link).await;
@@ -33,7 +39,10 @@ async fn run(link: &mut Link<SerialStream>, body: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn identification_and_refusals() {
-    let emulator = Emulator::start(&fixture::demo_plan(), &["--speed", "inf", "--device", "espico", "--seed", "4"]);
+    let emulator = Emulator::start(
+        &fixture::demo_plan(),
+        &["--speed", "inf", "--device", "espico", "--seed", "4"],
+    );
     let mut link = link(&emulator).await;
     link.send("t\n").await.unwrap();
     let first = line(&mut link).await;
@@ -51,9 +60,13 @@ async fn scripts_are_checked_like_on_a_device() {
     let emulator = Emulator::start(&fixture::demo_plan(), &["--speed", "inf"]);
     let mut link = link(&emulator).await;
     // Unknown command: refused at load, with its line (the header is line 1).
-    assert_eq!(run(&mut link, "var p\nfrobnicate").await, vec!["e!4001: Line 3, Col 1"]);
+    assert_eq!(
+        run(&mut link, "var p\nfrobnicate").await,
+        vec!["e!4001: Line 3, Col 1"]
+    );
     // EIS with the cell off.
-    let eis = "var f\nvar zr\nvar zi\nset_pgstat_mode 3\nmeas_loop_eis f zr zi 10m 1k 1k 1i 0\nendloop";
+    let eis =
+        "var f\nvar zr\nvar zi\nset_pgstat_mode 3\nmeas_loop_eis f zr zi 10m 1k 1k 1i 0\nendloop";
     let out = run(&mut link, eis).await;
     assert_eq!(out[0], "e");
     assert!(out.contains(&"!4027: Line 6".to_string()), "{out:?}");
@@ -61,9 +74,16 @@ async fn scripts_are_checked_like_on_a_device() {
     let out = run(&mut link, "var p\ncell_on\nmeas_loop_ocp p 1 3\nendloop").await;
     assert!(out.contains(&"!0014: Line 4".to_string()), "{out:?}");
     // A good one: one loop, three packages at 1, 2, 3 s.
-    let out = run(&mut link, "var p\ncell_off\nmeas_loop_ocp p 1 3\npck_start\npck_add p\npck_end\nendloop").await;
+    let out = run(
+        &mut link,
+        "var p\ncell_off\nmeas_loop_ocp p 1 3\npck_start\npck_add p\npck_end\nendloop",
+    )
+    .await;
     assert_eq!(out.len(), 7, "{out:?}");
-    assert_eq!((out[0].as_str(), out[1].as_str(), out[5].as_str()), ("e", "M0000", "*"));
+    assert_eq!(
+        (out[0].as_str(), out[1].as_str(), out[5].as_str()),
+        ("e", "M0000", "*")
+    );
     assert!(out[2..5].iter().all(|l| l.starts_with("Pab")));
 }
 
@@ -71,7 +91,9 @@ async fn scripts_are_checked_like_on_a_device() {
 async fn a_script_without_a_cell_header_is_an_error() {
     let emulator = Emulator::start(&fixture::demo_plan(), &["--speed", "inf"]);
     let mut link = link(&emulator).await;
-    link.send("e\nvar p\nmeas_loop_ocp p 1 3\nendloop\n\n").await.unwrap();
+    link.send("e\nvar p\nmeas_loop_ocp p 1 3\nendloop\n\n")
+        .await
+        .unwrap();
     let mut out = Vec::new();
     loop {
         let next = line(&mut link).await;
@@ -81,7 +103,11 @@ async fn a_script_without_a_cell_header_is_an_error() {
         out.push(next);
     }
     assert_eq!(out[0], "e");
-    assert!(out.iter().any(|l| l.starts_with('T') && l.contains("header")), "{out:?}");
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with('T') && l.contains("header")),
+        "{out:?}"
+    );
     assert_eq!(out.last().unwrap(), "!4004: Line 2");
 }
 

@@ -84,14 +84,21 @@ pub fn run(args: Args) -> u8 {
         .iter()
         .map(|(port, probe)| {
             let (result, error) = if !probe {
-                (None, Some("not probed: not a USB or Bluetooth port (use --all)".to_string()))
+                (
+                    None,
+                    Some("not probed: not a USB or Bluetooth port (use --all)".to_string()),
+                )
             } else {
                 match runtime.block_on(probe_port(port, args.baud, timings)) {
                     Ok(result) => (Some(result), None),
                     Err(error) => (None, Some(describe(&error))),
                 }
             };
-            Row { port: port.clone(), result, error }
+            Row {
+                port: port.clone(),
+                result,
+                error,
+            }
         })
         .collect();
     if args.json {
