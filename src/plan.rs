@@ -109,12 +109,23 @@ pub struct Electrode {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Pretreatment {
     /// Mechanical polishing with abrasive paper.
-    Brush { grit: String, directions: u32 },
-    Dry { temperature_c: f64, duration_s: f64 },
+    Brush {
+        grit: String,
+        directions: u32,
+    },
+    Dry {
+        temperature_c: f64,
+        duration_s: f64,
+    },
     /// Soaking in a solution at open circuit (pre-passivation).
-    Soak { solution: String, duration_s: f64 },
+    Soak {
+        solution: String,
+        duration_s: f64,
+    },
     /// Rinsing with a pure solvent (e.g. DOL), removing the electrolyte but leaving residue.
-    Wash { solvent: String },
+    Wash {
+        solvent: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,7 +242,9 @@ pub enum Action {
     Galvanostatic(Galvanostatic),
     Addition(Addition),
     /// An operator action the instrument cannot do (wash, inspect…).
-    Prompt { message: String },
+    Prompt {
+        message: String,
+    },
 }
 
 impl Action {
@@ -279,9 +292,13 @@ pub struct EisSweep {
 pub enum Bias {
     OpenCircuit,
     /// A DC potential relative to open circuit.
-    VsOpenCircuit { potential_v: f64 },
+    VsOpenCircuit {
+        potential_v: f64,
+    },
     /// A DC potential relative to the reference (three-electrode) or counter electrode.
-    Absolute { potential_v: f64 },
+    Absolute {
+        potential_v: f64,
+    },
 }
 
 /// Which electrode of the cell.
@@ -315,11 +332,18 @@ pub struct Galvanostatic {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StopCondition {
-    Duration { duration_s: f64 },
+    Duration {
+        duration_s: f64,
+    },
     /// Stop after passing this charge per normalising area; duration = capacity / density.
-    Capacity { areal_capacity_c_per_cm2: f64 },
+    Capacity {
+        areal_capacity_c_per_cm2: f64,
+    },
     /// Stop when |potential| reaches the value, or at the planned maximum duration.
-    Potential { limit_v: f64, max_duration_s: f64 },
+    Potential {
+        limit_v: f64,
+        max_duration_s: f64,
+    },
 }
 
 /// What happens when a limit is reached.
@@ -519,7 +543,10 @@ pub enum Metric {
     /// Read off the galvanostatic trace of one step.
     Trace { step: usize, metric: TraceMetric },
     /// Film thickness d = ε0 εr / C from an areal capacitance quantity, m.
-    Thickness { capacitance: Box<Metric>, eps_r: f64 },
+    Thickness {
+        capacitance: Box<Metric>,
+        eps_r: f64,
+    },
     /// Relative permittivity εr = C d / ε0 from a capacitance and a thickness.
     Permittivity {
         capacitance: Box<Metric>,
@@ -531,8 +558,14 @@ pub enum Metric {
         porosity: f64,
         duration_s: f64,
     },
-    Ratio { numerator: Box<Metric>, denominator: Box<Metric> },
-    Difference { minuend: Box<Metric>, subtrahend: Box<Metric> },
+    Ratio {
+        numerator: Box<Metric>,
+        denominator: Box<Metric>,
+    },
+    Difference {
+        minuend: Box<Metric>,
+        subtrahend: Box<Metric>,
+    },
     /// A named quantity defined earlier in the block.
     Named { name: String },
 }
@@ -567,12 +600,25 @@ pub struct Expect {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Check {
     /// |value − target| ≤ rel_tol · |target|.
-    Within { target: f64, rel_tol: f64 },
+    Within {
+        target: f64,
+        rel_tol: f64,
+    },
     /// |value − target| ≤ abs_tol.
-    PlusMinus { target: f64, abs_tol: f64 },
-    Between { low: f64, high: f64 },
-    Above { bound: f64 },
-    Below { bound: f64 },
+    PlusMinus {
+        target: f64,
+        abs_tol: f64,
+    },
+    Between {
+        low: f64,
+        high: f64,
+    },
+    Above {
+        bound: f64,
+    },
+    Below {
+        bound: f64,
+    },
 }
 
 impl Check {
@@ -615,8 +661,20 @@ mod tests {
 
     #[test]
     fn checks() {
-        assert!(Check::Within { target: 400e3, rel_tol: 0.15 }.passes(450e3));
-        assert!(!Check::Within { target: 400e3, rel_tol: 0.15 }.passes(470e3));
+        assert!(
+            Check::Within {
+                target: 400e3,
+                rel_tol: 0.15
+            }
+            .passes(450e3)
+        );
+        assert!(
+            !Check::Within {
+                target: 400e3,
+                rel_tol: 0.15
+            }
+            .passes(470e3)
+        );
         assert!(!Check::Above { bound: 1.0 }.passes(f64::NAN));
     }
 }

@@ -30,7 +30,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "mgp", version, about = "Metal-anode electrochemistry protocols as code")]
+#[command(
+    name = "mgp",
+    version,
+    about = "Metal-anode electrochemistry protocols as code"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -68,7 +72,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { exit::INVALID } else { exit::OK });
+            return ExitCode::from(if error.use_stderr() {
+                exit::INVALID
+            } else {
+                exit::OK
+            });
         }
     };
     let code = match cli.command {

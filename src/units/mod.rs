@@ -329,7 +329,11 @@ impl Quantity {
     }
 }
 
-fn convert_area(q: &Quantity, area_cm2: f64, to_absolute: bool) -> Result<Quantity, ConversionError> {
+fn convert_area(
+    q: &Quantity,
+    area_cm2: f64,
+    to_absolute: bool,
+) -> Result<Quantity, ConversionError> {
     if !(area_cm2.is_finite() && area_cm2 > 0.0) {
         return Err(ConversionError::BadArea(area_cm2));
     }
@@ -362,7 +366,9 @@ const NOT_FOR_DISPLAY: &[&str] = &["%", "A/m2", "m2", "mm2", "bar", "MPa"];
 /// (`0.0004 A/cm2` → `400 uA/cm2`), using the table's canonical spellings.
 pub fn format_si(value: f64, dimension: Dimension) -> String {
     if value == 0.0 || !value.is_finite() {
-        return format!("{} {}", value, dimension.canonical_unit()).trim().to_string();
+        return format!("{} {}", value, dimension.canonical_unit())
+            .trim()
+            .to_string();
     }
     let candidates: Vec<&Unit> = UNITS
         .iter()
@@ -373,7 +379,11 @@ pub fn format_si(value: f64, dimension: Dimension) -> String {
         .iter()
         .filter(|unit| value.abs() / unit.factor >= 1.0 - 1e-12)
         .max_by(|a, b| a.factor.total_cmp(&b.factor))
-        .or_else(|| candidates.iter().min_by(|a, b| a.factor.total_cmp(&b.factor)));
+        .or_else(|| {
+            candidates
+                .iter()
+                .min_by(|a, b| a.factor.total_cmp(&b.factor))
+        });
     match best {
         Some(unit) => format!("{} {}", trim_number(value / unit.factor), unit.symbol)
             .trim()
@@ -401,7 +411,12 @@ pub fn trim_number(x: f64) -> String {
 /// `8 min 30 s`, `45 s`.
 pub fn format_duration(seconds: f64) -> String {
     let total = seconds.max(0.0).round() as u64;
-    let (d, h, m, s) = (total / 86400, total % 86400 / 3600, total % 3600 / 60, total % 60);
+    let (d, h, m, s) = (
+        total / 86400,
+        total % 86400 / 3600,
+        total % 3600 / 60,
+        total % 60,
+    );
     if d > 0 {
         format!("{d} d {h} h {m} min")
     } else if h > 0 {
@@ -444,7 +459,10 @@ mod tests {
         let r = Quantity::from_unit(400.0, "kOhm cm2").unwrap();
         let r_abs = r.to_absolute(1.131).unwrap();
         assert!((r_abs.value - 400e3 / 1.131).abs() < 1e-6);
-        assert_eq!(r_abs.to_areal(1.131).unwrap().dimension, Dimension::ArealResistance);
+        assert_eq!(
+            r_abs.to_areal(1.131).unwrap().dimension,
+            Dimension::ArealResistance
+        );
         assert!(j.to_areal(1.0).is_err());
         assert!(j.to_absolute(0.0).is_err());
     }
