@@ -48,6 +48,15 @@ impl Ctx {
             .push(Warning::new(kind, span, self.source.clone()));
     }
 
+    /// The source text of `span` in the current file.
+    pub fn slice(&self, span: Span) -> String {
+        self.source
+            .inner()
+            .get(span.start..span.end)
+            .unwrap_or("")
+            .to_string()
+    }
+
     /// `file:line:column`, for pointing at a definition from elsewhere.
     pub fn location(&self, span: Span) -> String {
         format!("{}:{}:{}", self.path, span.line, span.column)

@@ -182,7 +182,11 @@ pub(crate) fn solution(ctx: &mut Ctx, def: &Spanned<ast::SolutionDef>) -> Option
             }
         }
     }
+    let _ = ok;
     let Some(solvents) = solvents else {
+        if seen.contains(&"solvent") {
+            return None;
+        }
         ctx.error(
             d.close,
             ErrorKind::MissingField {
@@ -193,7 +197,9 @@ pub(crate) fn solution(ctx: &mut Ctx, def: &Spanned<ast::SolutionDef>) -> Option
         );
         return None;
     };
-    ok.then(|| Solution {
+    // Errors in single salts or the water limit are reported; the solution still exists so
+    // that its uses are checked too.
+    Some(Solution {
         name: d.name.node.clone(),
         solutes,
         solvents,
@@ -261,20 +267,20 @@ pub(crate) fn electrode(
                 }
             }
             ElectrodeStmt::Sheet { thickness: q, .. } | ElectrodeStmt::Thickness(q) => {
-                if once(ctx, &mut seen, "thickness", st.span) {
+                if once(ctx, &mut seen, "foil/ribbon/thickness", st.span) {
                     thickness = ctx.positive(q, Dimension::Length, "a thickness");
                     ok &= thickness.is_some();
                 }
             }
             ElectrodeStmt::Disc(q) => {
-                if once(ctx, &mut seen, "shape", st.span) {
+                if once(ctx, &mut seen, "disc/strip/rod", st.span) {
                     let dia = ctx.positive(q, Dimension::Length, "a diameter");
                     ok &= dia.is_some();
                     geometry = dia.map(|diameter_m| Geometry::Disc { diameter_m });
                 }
             }
             ElectrodeStmt::Strip { width, length } => {
-                if once(ctx, &mut seen, "shape", st.span) {
+                if once(ctx, &mut seen, "disc/strip/rod", st.span) {
                     let w = ctx.positive(width, Dimension::Length, "a strip width");
                     let l = ctx.positive(length, Dimension::Length, "a strip length");
                     match (w, l) {
@@ -286,7 +292,7 @@ pub(crate) fn electrode(
                 }
             }
             ElectrodeStmt::Rod(q) => {
-                if once(ctx, &mut seen, "shape", st.span) {
+                if once(ctx, &mut seen, "disc/strip/rod", st.span) {
                     let dia = ctx.positive(q, Dimension::Length, "a rod diameter");
                     ok &= dia.is_some();
                     geometry = dia.map(|diameter_m| Geometry::RodFace { diameter_m });
@@ -396,7 +402,9 @@ pub(crate) fn electrode(
             return None;
         }
     };
-    ok.then(|| Electrode {
+    // Errors in pretreatments are reported; the electrode still exists for its cells.
+    let _ = ok;
+    Some(Electrode {
         name: d.name.node.clone(),
         material: material_value,
         geometry,
@@ -423,6 +431,8 @@ pub(crate) fn geometric_area_cm2(g: &Geometry) -> f64 {
 /// thickness), checked alike.
 pub(crate) struct Part {
     pub material: Option<String>,
+    /// The disc and thickness as written, for descriptions.
+    pub written: Vec<String>,
     pub diameter_m: Option<f64>,
     pub thickness_m: Option<f64>,
     pub ok: bool,
@@ -431,6 +441,7 @@ pub(crate) struct Part {
 pub(crate) fn part(ctx: &mut Ctx, def: &ast::PartDef) -> Part {
     let mut out = Part {
         material: None,
+        written: Vec::new(),
         diameter_m: None,
         thickness_m: None,
         ok: true,
@@ -445,12 +456,14 @@ pub(crate) fn part(ctx: &mut Ctx, def: &ast::PartDef) -> Part {
             }
             PartStmt::Disc(q) => {
                 if once(ctx, &mut seen, "disc", st.span) {
+                    out.written.push(format!("disc {}", quantity_text(q)));
                     out.diameter_m = ctx.positive(q, Dimension::Length, "a diameter");
                     out.ok &= out.diameter_m.is_some();
                 }
             }
             PartStmt::Thickness(q) => {
                 if once(ctx, &mut seen, "thickness", st.span) {
+                    out.written.push(format!("{} thick", quantity_text(q)));
                     out.thickness_m = ctx.positive(q, Dimension::Length, "a thickness");
                     out.ok &= out.thickness_m.is_some();
                 }
@@ -488,7 +501,7 @@ pub(crate) fn separator(ctx: &mut Ctx, def: &Spanned<ast::PartDef>) -> Option<Se
         }
         return None;
     };
-    p.ok.then(|| Separator {
+    Some(Separator {
         name: d.name.node.clone(),
         material,
         diameter_m: p.diameter_m,
@@ -522,5 +535,5 @@ pub(crate) fn spacer(ctx: &mut Ctx, def: &Spanned<ast::PartDef>) -> Option<Strin
         text.push_str(": ");
         text.push_str(&details.join(", "));
     }
-    p.ok.then_some(text)
+    Some(text)
 }

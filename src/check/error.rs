@@ -347,7 +347,7 @@ impl ErrorKind {
             SeriesCellsMismatch { .. } => "one cell per current".into(),
             SeriesWithoutGalvanostatic => "no galvanostatic step inside".into(),
             AboveSafetyLimit { .. } => "above the limit".into(),
-            ImportCycle { .. } => "imports itself".into(),
+            ImportCycle { .. } => "this import closes the cycle".into(),
             MissingImport { .. } => "cannot read".into(),
             NotAllowedInImport { .. } => "only definitions may be imported".into(),
             BadCircuit { .. } => "bad circuit".into(),

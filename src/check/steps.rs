@@ -823,7 +823,7 @@ impl<'a> Procedure<'a> {
                         current_span,
                         Dimension::CurrentDensity,
                         other,
-                        &format_si(current.value, other),
+                        &self.ctx.slice(current_span),
                         Some("a galvanostatic step runs at a current density (`1 mA/cm2`) or a current (`1 mA`)"),
                     );
                     return;
@@ -835,7 +835,7 @@ impl<'a> Procedure<'a> {
                     current_span,
                     ErrorKind::NotPositive {
                         what: "a current".into(),
-                        text: format_si(current.value, current.dimension),
+                        text: self.ctx.slice(current_span),
                     },
                 );
                 return;
@@ -878,7 +878,7 @@ impl<'a> Procedure<'a> {
                             span,
                             Dimension::Time,
                             other,
-                            &format_si(q.value, other),
+                            &self.ctx.slice(span),
                             Some("a galvanostatic step stops after a time (`for 2 h`) or a capacity (`for 1 mAh/cm2`)"),
                         );
                         return;

@@ -172,9 +172,9 @@ pub fn render(plan: &Plan) -> String {
 
 fn electrode_line(role: &str, e: &CellElectrode) -> String {
     let mut s = format!(
-        "{role} {} ({:?}): {} nominal",
+        "{role} {} ({}): {} nominal",
         e.electrode,
-        e.material,
+        material(e.material),
         format_si(e.nominal_area_cm2, Dimension::Area)
     );
     if (e.wetted_area_cm2 - e.nominal_area_cm2).abs() > 1e-12 {
@@ -214,6 +214,14 @@ fn electrode_line(role: &str, e: &CellElectrode) -> String {
     s
 }
 
+fn material(m: crate::plan::Material) -> &'static str {
+    match m {
+        crate::plan::Material::Mg => "Mg",
+        crate::plan::Material::Li => "Li",
+        crate::plan::Material::GlassyCarbon => "glassy carbon",
+    }
+}
+
 fn cell_lines(out: &mut String, cell: &Cell) {
     let casing = cell
         .casing
@@ -234,7 +242,7 @@ fn cell_lines(out: &mut String, cell: &Cell) {
     }
     let _ = writeln!(
         out,
-        "    {} {} ({} per wetted WE+CE area): {}",
+        "    {} {} ({} per wetted electrode area): {}",
         cell.electrolyte,
         format_si(cell.volume_ml / 1e3, Dimension::Volume),
         format_si(cell.electrolyte_ul_per_cm2 * 1e-6, Dimension::Volume) + "/cm2",
@@ -268,10 +276,14 @@ fn cell_lines(out: &mut String, cell: &Cell) {
             format_si(t, Dimension::Length)
         ));
     }
-    extra.push(format!(
-        "normalised per {}; measures {}",
-        format_si(cell.normalising_area_cm2, Dimension::Area),
+    let measures = if cell.kind == crate::plan::CellKind::SoakVial {
+        "measures nothing (one electrode at open circuit)"
+    } else {
         connection(cell.default_connection)
+    };
+    extra.push(format!(
+        "normalised per {}; {measures}",
+        format_si(cell.normalising_area_cm2, Dimension::Area),
     ));
     let _ = writeln!(out, "    {}", extra.join("; "));
 }
@@ -293,8 +305,8 @@ fn composition(solutes: &[Solute]) -> String {
 
 fn connection(c: Connection) -> &'static str {
     match c {
-        Connection::TwoElectrode => "WE vs CE",
-        Connection::ThreeElectrode => "WE vs RE",
+        Connection::TwoElectrode => "measures WE vs CE",
+        Connection::ThreeElectrode => "measures WE vs RE",
     }
 }
 
