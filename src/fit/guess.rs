@@ -10,7 +10,7 @@
 //!   frequency, one arc per peak of −Z'' (R from its height, T from its frequency), and
 //!   values of the right order for the other elements.
 
-use super::circuit::{Circuit, ElementKind, Node};
+use super::circuit::{Circuit, ElementKind, Node, Omega};
 use num_complex::Complex64;
 use std::f64::consts::{FRAC_PI_2, PI};
 
@@ -19,14 +19,24 @@ const P_GRID: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 /// Exponent assumed for CPEs by the heuristic.
 const P_DEFAULT: f64 = 0.9;
 
-/// Starting vectors (natural parameters), best first.
-pub fn candidates(circuit: &Circuit, f: &[f64], z: &[Complex64]) -> Vec<Vec<f64>> {
-    let features = Features::of(f, z);
+/// Starting vectors (natural parameters), best first, computed only when the previous ones
+/// did not give a good fit (the solver stops pulling once one does).
+pub fn candidates<'a>(
+    circuit: &'a Circuit,
+    f: &'a [f64],
+    omega: &'a Omega,
+    z: &'a [Complex64],
+) -> impl Iterator<Item = Vec<f64>> + 'a {
+    let features = std::rc::Rc::new(Features::of(f, z));
+    let first = features.clone();
+    std::iter::once_with(move || single_arc(circuit, omega, z, &first))
+        .flatten()
+        .chain(std::iter::once_with(move || heuristic_variants(circuit, &features)).flatten())
+}
+
+fn heuristic_variants(circuit: &Circuit, features: &Features) -> Vec<Vec<f64>> {
     let mut out = Vec::new();
-    if let Some(p) = single_arc(circuit, f, z, &features) {
-        out.push(p);
-    }
-    let base = heuristic(circuit, &features);
+    let base = heuristic(circuit, features);
     // The arcs' resistances are the least certain part: also try them larger and smaller.
     for scale in [1.0, 5.0, 0.2] {
         let mut p = base.clone();
@@ -93,7 +103,7 @@ impl Features {
 }
 
 /// The linearised guess for `[Rs -] R ∥ (CPE|C)`; None for other shapes.
-fn single_arc(circuit: &Circuit, f: &[f64], z: &[Complex64], features: &Features) -> Option<Vec<f64>> {
+fn single_arc(circuit: &Circuit, omega: &Omega, z: &[Complex64], features: &Features) -> Option<Vec<f64>> {
     let [arc] = circuit.arcs() else { return None };
     let series = circuit.series_resistance();
     let expected = 2 + arc.p.is_some() as usize + series.is_some() as usize;
@@ -108,12 +118,12 @@ fn single_arc(circuit: &Circuit, f: &[f64], z: &[Complex64], features: &Features
         // Weighted normal equations for Y = G + T (jω)^P, weights w = |Z − Re|²/|Z| so the
         // admittance residual approximates the modulus-weighted impedance residual.
         let (mut s11, mut s12, mut s22, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        let mut rows = Vec::with_capacity(f.len());
-        for (fk, zk) in f.iter().zip(z) {
+        let mut rows = Vec::with_capacity(z.len());
+        for (lw, zk) in omega.ln_omega.iter().zip(z) {
             let zc = *zk - re;
             let y = zc.inv();
-            let w = zc.norm_sqr() / zk.norm();
-            let wp = (2.0 * PI * fk).powf(p);
+            let w = zc.norm_sqr() / zk.norm_sqr().sqrt();
+            let wp = (p * lw).exp();
             let (a_re, a_im) = (wp * cos, wp * sin);
             let w2 = w * w;
             s11 += w2;

@@ -78,9 +78,19 @@ pub fn least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Option<V
     if rows < cols || a.len() != rows * cols || b.len() != rows {
         return None;
     }
-    // Work column-major: each Householder step touches whole columns.
+    // Work column-major (each Householder step touches whole columns), each column scaled to
+    // unit norm so that the rank test treats R (Ω) and L (H) columns alike.
     let mut q: Vec<Vec<f64>> = (0..cols)
         .map(|j| (0..rows).map(|i| a[i * cols + j]).collect())
+        .collect();
+    let col_scale: Vec<f64> = q
+        .iter_mut()
+        .map(|c| {
+            let norm = c.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let s = if norm > 0.0 { 1.0 / norm } else { 1.0 };
+            c.iter_mut().for_each(|v| *v *= s);
+            s
+        })
         .collect();
     let mut rhs = b.to_vec();
     let mut diag = vec![0.0; cols];
@@ -126,6 +136,9 @@ pub fn least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Option<V
             s -= q[k][j] * x[k];
         }
         x[j] = s / diag[j];
+    }
+    for (xj, s) in x.iter_mut().zip(&col_scale) {
+        *xj *= s;
     }
     x.iter().all(|v| v.is_finite()).then_some(x)
 }

@@ -15,8 +15,6 @@ use super::linalg::{cholesky, cholesky_solve};
 pub trait Problem {
     fn residual_count(&self) -> usize;
     fn param_count(&self) -> usize;
-    /// Writes r(x); false if the model cannot be evaluated there (non-finite).
-    fn residuals(&mut self, x: &[f64], r: &mut [f64]) -> bool;
     /// Writes r(x) and J(x) column-major (`j[col·m + row]`); false if non-finite.
     fn jacobian(&mut self, x: &[f64], r: &mut [f64], j: &mut [f64]) -> bool;
 }
@@ -47,10 +45,11 @@ impl Default for Options {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub x: Vec<f64>,
+    /// JᵀJ at `x` (n×n, transformed parameters), for the covariance.
+    pub jtj: Vec<f64>,
     /// ‖r‖² at `x`.
     pub chi2: f64,
     pub iterations: usize,
-    pub evaluations: usize,
     pub converged: bool,
 }
 
@@ -69,6 +68,7 @@ pub fn minimize<P: Problem>(
     let mut r = vec![0.0; m];
     let mut j = vec![0.0; m * n];
     let mut r_new = vec![0.0; m];
+    let mut j_new = vec![0.0; m * n];
     let mut x_new = vec![0.0; n];
     let mut a = vec![0.0; n * n];
     let mut g = vec![0.0; n];
@@ -79,7 +79,6 @@ pub fn minimize<P: Problem>(
     if !problem.jacobian(&x, &mut r, &mut j) {
         return None;
     }
-    let mut evaluations = 1;
     let mut cost = dot(&r, &r);
     normal_equations(&j, &r, m, n, &mut a, &mut g);
     let max_diag = (0..n).map(|i| a[i * n + i]).fold(0.0, f64::max);
@@ -88,7 +87,7 @@ pub fn minimize<P: Problem>(
     let mut converged = false;
     let mut iterations = 0;
     if max_diag == 0.0 || n == 0 {
-        return Some(Outcome { x, chi2: cost, iterations, evaluations, converged: true });
+        return Some(Outcome { x, jtj: a, chi2: cost, iterations, converged: true });
     }
 
     while iterations < options.max_iterations {
@@ -154,8 +153,9 @@ pub fn minimize<P: Problem>(
             }
             predicted -= 2.0 * g[i] * h[i] + h[i] * ah;
         }
-        evaluations += 1;
-        let new_cost = if problem.residuals(&x_new, &mut r_new) {
+        // Most steps are accepted, so the trial point is evaluated with its Jacobian: on
+        // acceptance nothing has to be recomputed.
+        let new_cost = if problem.jacobian(&x_new, &mut r_new, &mut j_new) {
             dot(&r_new, &r_new)
         } else {
             f64::INFINITY
@@ -164,11 +164,9 @@ pub fn minimize<P: Problem>(
         if rho > 0.0 && new_cost.is_finite() {
             let decrease = (cost - new_cost) / cost.max(1e-300);
             std::mem::swap(&mut x, &mut x_new);
-            if !problem.jacobian(&x, &mut r, &mut j) {
-                break;
-            }
-            evaluations += 1;
-            cost = dot(&r, &r);
+            std::mem::swap(&mut r, &mut r_new);
+            std::mem::swap(&mut j, &mut j_new);
+            cost = new_cost;
             normal_equations(&j, &r, m, n, &mut a, &mut g);
             mu *= (1.0f64 / 3.0).max(1.0 - (2.0 * rho - 1.0).powi(3));
             nu = 2.0;
@@ -186,7 +184,7 @@ pub fn minimize<P: Problem>(
             }
         }
     }
-    Some(Outcome { x, chi2: cost, iterations, evaluations, converged })
+    Some(Outcome { x, jtj: a, chi2: cost, iterations, converged })
 }
 
 /// A = JᵀJ, g = Jᵀr for column-major J (each entry a contiguous dot product).
@@ -202,18 +200,23 @@ fn normal_equations(j: &[f64], r: &[f64], m: usize, n: usize, a: &mut [f64], g: 
     }
 }
 
-/// Dot product in four independent lanes, which the compiler can vectorise.
+/// Dot product in four independent lanes (no bounds checks in the loop), which the
+/// compiler vectorises.
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0; 4];
-    let chunks = a.len() / 4;
-    for c in 0..chunks {
-        for l in 0..4 {
-            acc[l] += a[4 * c + l] * b[4 * c + l];
-        }
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        acc[0] += x[0] * y[0];
+        acc[1] += x[1] * y[1];
+        acc[2] += x[2] * y[2];
+        acc[3] += x[3] * y[3];
     }
     let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for i in 4 * chunks..a.len().min(b.len()) {
-        s += a[i] * b[i];
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
     }
     s
 }
@@ -235,13 +238,9 @@ mod tests {
         fn param_count(&self) -> usize {
             2
         }
-        fn residuals(&mut self, x: &[f64], r: &mut [f64]) -> bool {
+        fn jacobian(&mut self, x: &[f64], r: &mut [f64], j: &mut [f64]) -> bool {
             r[0] = 10.0 * (x[1] - x[0] * x[0]);
             r[1] = 1.0 - x[0];
-            true
-        }
-        fn jacobian(&mut self, x: &[f64], r: &mut [f64], j: &mut [f64]) -> bool {
-            self.residuals(x, r);
             j[0] = -20.0 * x[0];
             j[1] = -1.0;
             j[2] = 10.0;

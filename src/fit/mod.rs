@@ -12,10 +12,12 @@
 //! * [`lin_kk`] — the Kramers–Kronig test of Schönleber et al.
 
 pub mod circuit;
+mod batch;
 mod cnls;
 mod error;
 mod guess;
 mod linalg;
+pub mod linkk;
 mod lm;
 mod options;
 mod result;
@@ -24,7 +26,9 @@ pub mod synthetic;
 pub mod window;
 
 pub use circuit::{Circuit, CircuitError};
+pub use batch::{PARALLEL_THRESHOLD, SpectrumRef, fit_batch, fit_sequence};
 pub use error::FitError;
+pub use linkk::{KkResidual, LinKk, LinKkOptions, lin_kk};
 pub use options::{FitOptions, Weighting};
 pub use result::{ArcFit, FitResult, FitWarning, FittedParam};
 pub use solve::{fit, fit_from};

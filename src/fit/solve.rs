@@ -173,19 +173,6 @@ fn fit_inner(
     let omega = Omega::from_hz(&f);
     let (w_re, w_im) = weights(&z, options.weighting);
 
-    // Starting vectors: the warm start first, then the automatic ones; user values win.
-    let mut starts: Vec<Vec<f64>> = Vec::new();
-    if let Some(s) = start.filter(|s| s.len() == circuit.param_count()) {
-        starts.push(s.to_vec());
-    }
-    starts.extend(guess::candidates(circuit, &f, &z));
-    for s in &mut starts {
-        for i in 0..s.len() {
-            if let Some(v) = constraints.fixed[i].or(constraints.initial[i]) {
-                s[i] = v;
-            }
-        }
-    }
     let lower: Vec<f64> = free.iter().map(|&i| constraints.lower[i]).collect();
     let upper: Vec<f64> = free.iter().map(|&i| constraints.upper[i]).collect();
     let lm_options = lm::Options { max_iterations: options.max_iterations, ..lm::Options::default() };
@@ -194,10 +181,17 @@ fn fit_inner(
         .collect();
     let mut problem = Cnls::new(circuit, &omega, &z, &w_re, &w_im, base, &free);
 
-    // The first start that converges inside its bounds is trusted (the warm start, else the
-    // best automatic guess); the others are insurance for when it does not.
+    // Starting vectors: the warm start, then the automatic ones (user values win). The first
+    // that converges inside its bounds is trusted; the others are insurance.
+    let warm = start.filter(|s| s.len() == circuit.param_count()).map(<[f64]>::to_vec);
+    let starts = warm.into_iter().chain(guess::candidates(circuit, &f, &omega, &z));
     let mut best: Option<(lm::Outcome, Vec<f64>)> = None;
-    for s in &starts {
+    for mut s in starts {
+        for (i, v) in s.iter_mut().enumerate() {
+            if let Some(u) = constraints.fixed[i].or(constraints.initial[i]) {
+                *v = u;
+            }
+        }
         let x0: Vec<f64> = free.iter().map(|&i| Cnls::transformed(circuit, i, usable(circuit, i, s[i]))).collect();
         let Some(outcome) = lm::minimize(&mut problem, &x0, &lower, &upper, &lm_options) else {
             continue;
@@ -211,11 +205,8 @@ fn fit_inner(
             break;
         }
     }
-    let (outcome, mut values) = best.ok_or(FitError::Failed)?;
-    if let Some(perm) = arc_order(circuit, &values, &constraints.locked) {
-        values = perm.iter().map(|&from| values[from]).collect();
-    }
-    finish(circuit, &f, frequencies_hz, options, &constraints, &free, &mut problem, outcome, values)
+    let (outcome, values) = best.ok_or(FitError::Failed)?;
+    finish(circuit, &f, frequencies_hz, options, &constraints, &free, outcome, values)
 }
 
 /// A start value the transform accepts (guesses can be degenerate on odd data).
@@ -240,33 +231,47 @@ fn finish(
     options: &FitOptions,
     constraints: &Constraints,
     free: &[usize],
-    problem: &mut Cnls,
     outcome: lm::Outcome,
-    values: Vec<f64>,
+    mut values: Vec<f64>,
 ) -> Result<FitResult, FitError> {
     let n = circuit.param_count();
     let m = 2 * f.len();
     let dof = m.saturating_sub(free.len());
     let reduced = if dof > 0 { outcome.chi2 / dof as f64 } else { f64::NAN };
-    // Covariance of the free natural parameters: s² (JᵀJ)⁻¹, s² = χ²/(m − p).
-    let j = problem.natural_jacobian(&values);
+    // Covariance of the natural parameters: s² (JᵀJ)⁻¹ with s² = χ²/(m − p). The solver's
+    // JᵀJ is in transformed parameters; ∂/∂θ = (1/θ) ∂/∂ln θ, so cov_θ = D cov_x D with
+    // D = diag(θ) for log-transformed parameters.
     let k = free.len();
-    let mut a = vec![0.0; k * k];
-    for p in 0..k {
-        for q in 0..k {
-            a[p * k + q] = lm::dot(&j[p * m..(p + 1) * m], &j[q * m..(q + 1) * m]);
-        }
-    }
-    let inverse = if dof > 0 { linalg::spd_inverse(&a, k) } else { None };
-    let covariance = inverse.map(|inv| {
+    let inverse = if dof > 0 { linalg::spd_inverse(&outcome.jtj, k) } else { None };
+    let chain: Vec<f64> = free
+        .iter()
+        .map(|&i| match circuit.params()[i].kind {
+            ParamKind::Positive => values[i],
+            ParamKind::Exponent => 1.0,
+        })
+        .collect();
+    let mut covariance = inverse.map(|inv| {
         let mut full = vec![0.0; n * n];
         for (p, &i) in free.iter().enumerate() {
             for (q, &jj) in free.iter().enumerate() {
-                full[i * n + jj] = inv[p * k + q] * reduced;
+                full[i * n + jj] = inv[p * k + q] * chain[p] * chain[q] * reduced;
             }
         }
         full
     });
+    // Interchangeable arcs are reported fastest first, so `R1` means the same arc in every
+    // spectrum of a sequence.
+    if let Some(perm) = arc_order(circuit, &values, &constraints.locked) {
+        values = perm.iter().map(|&from| values[from]).collect();
+        if let Some(c) = covariance.as_mut() {
+            let old = c.clone();
+            for i in 0..n {
+                for j in 0..n {
+                    c[i * n + j] = old[perm[i] * n + perm[j]];
+                }
+            }
+        }
+    }
     let mut warnings = Vec::new();
     if !outcome.converged {
         warnings.push(FitWarning::NotConverged { iterations: outcome.iterations });
