@@ -6,3 +6,5 @@ pub mod corrosion;
 pub mod film;
 pub mod resistance;
 pub mod trend;
+pub mod analysis;
+pub use analysis::{AnalysisResult, SweepData, TraceData, analyze, fits_csv};
