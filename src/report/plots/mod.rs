@@ -18,6 +18,74 @@ pub mod style;
 pub use render::{PlotError, render_svg};
 pub use style::Rgb;
 
+use crate::report::analysis::ImpedancePoint;
+
+/// One measured spectrum with its fitted curve, as Nyquist and Bode plots take it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spectrum {
+    /// Time since the start of its series (the colour scale), s.
+    pub elapsed_s: f64,
+    /// Measured points, absolute Ω.
+    pub points: Vec<ImpedancePoint>,
+    /// The fitted curve, absolute Ω; empty when not fitted.
+    pub fit: Vec<ImpedancePoint>,
+}
+
+/// Names and units of a spectra figure (Nyquist or Bode).
+#[derive(Debug, Clone, Copy)]
+pub struct SpectraSpec<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    /// Multiply by this area (cm²) to show areal values; `None` shows absolute Ω.
+    pub area_cm2: Option<f64>,
+    /// The fitted circuit, for the caption.
+    pub circuit: Option<&'a str>,
+}
+
+/// Width of every report figure, in pixels.
+pub const WIDTH_PX: u32 = 680;
+
+/// At most this many spectra are drawn in one figure: more only hide each other and bloat the
+/// page. The first and last are always kept.
+pub const MAX_SPECTRA: usize = 12;
+
+/// Indices of at most `max` items out of `n`, evenly spaced, keeping the first and last.
+pub fn thin_indices(n: usize, max: usize) -> Vec<usize> {
+    match max {
+        _ if n <= max => return (0..n).collect(),
+        0 => return Vec::new(),
+        1 => return vec![n - 1],
+        _ => {}
+    }
+    let mut out: Vec<usize> = (0..max)
+        .map(|k| (k as f64 * (n - 1) as f64 / (max - 1) as f64).round() as usize)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Colours for items at the given elapsed times (s), and the colour bar that explains them;
+/// a single time (or none) gets the first categorical colour and no bar.
+pub fn time_colours(elapsed_s: &[f64]) -> (Vec<Rgb>, Option<ColourBar>) {
+    let finite = || elapsed_s.iter().copied().filter(|t| t.is_finite());
+    let max = finite().fold(f64::NEG_INFINITY, f64::max);
+    let min = finite().fold(f64::INFINITY, f64::min);
+    if !(max > min) {
+        return (vec![style::category(0); elapsed_s.len()], None);
+    }
+    let unit = style::time_unit(max - min);
+    let colours = elapsed_s
+        .iter()
+        .map(|&t| style::time_colour_in(t, min, max))
+        .collect();
+    let bar = ColourBar {
+        label: unit.label("elapsed time"),
+        min: unit.scale(min),
+        max: unit.scale(max),
+    };
+    (colours, Some(bar))
+}
+
 /// One figure: panels stacked top to bottom, optionally sharing the x axis, with an optional
 /// colour bar for elapsed time on the right.
 #[derive(Debug, Clone, PartialEq)]

@@ -64,6 +64,14 @@ pub fn figure_height(figure: &Figure) -> u32 {
             .sum::<u32>()
 }
 
+/// Width of the plotting area of a figure `width_px` wide, with or without a colour bar.
+pub fn plot_width(width_px: u32, colour_bar: bool) -> u32 {
+    let bar = if colour_bar { COLOUR_BAR_W } else { 0 };
+    width_px
+        .saturating_sub(bar + MARGIN_LEFT + MARGIN_RIGHT + Y_LABEL_AREA)
+        .max(1)
+}
+
 fn x_label_area(figure: &Figure, index: usize, count: usize) -> u32 {
     if figure.share_x && index + 1 < count {
         X_LABEL_AREA_SHARED
@@ -111,11 +119,7 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
         }
         None => (body, None),
     };
-    let plot_w = plots
-        .dim_in_pixel()
-        .0
-        .saturating_sub(MARGIN_LEFT + MARGIN_RIGHT + Y_LABEL_AREA)
-        .max(1);
+    let plot_w = plot_width(figure.width_px, bar.is_some());
 
     let n = figure.panels.len();
     let shared_x = figure.share_x.then(|| {
