@@ -70,7 +70,7 @@ pub struct GalvanoTrace {
 pub struct OcvTrace {
     pub step: usize,
     pub cell: String,
-    /// (run time, potential) in s and V.
+    /// (time since the step started, potential) in s and V.
     pub samples: Vec<(f64, f64)>,
 }
 
@@ -372,20 +372,20 @@ fn split_trace(trace: TraceRecord, plan: Option<&Plan>, view: &mut RunView) {
         Action::Galvanostatic(g) => Some(g),
         _ => None,
     });
-    let measured_current = trace.samples.iter().any(|s| s.2 != 0.0);
-    if galvano.is_none() && !measured_current {
-        view.ocv.push(OcvTrace {
-            step: trace.step,
-            cell,
-            samples: trace.samples.iter().map(|s| (s.0, s.1)).collect(),
-        });
-        return;
-    }
     let t0 = steps
         .get(&trace.step)
         .and_then(|s| s.started_s)
         .or_else(|| trace.samples.first().map(|s| s.0))
         .unwrap_or(0.0);
+    let measured_current = trace.samples.iter().any(|s| s.2 != 0.0);
+    if galvano.is_none() && !measured_current {
+        view.ocv.push(OcvTrace {
+            step: trace.step,
+            cell,
+            samples: trace.samples.iter().map(|s| (s.0 - t0, s.1)).collect(),
+        });
+        return;
+    }
     let mean_current = trace.samples.iter().map(|s| s.2).sum::<f64>() / trace.samples.len() as f64;
     let (current_a, density, stripping) = match galvano {
         Some(g) => (

@@ -3,7 +3,7 @@
 //!
 //! Takes the same [`Spectrum`]s as the Nyquist plot; with an area, |Z| is areal.
 
-use super::nyquist::impedance_unit;
+use super::style;
 use super::{
     Axis, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec, Spectrum,
     WIDTH_PX, thin_indices, time_colours,
@@ -13,7 +13,8 @@ use crate::report::analysis::ImpedancePoint;
 /// Builds the figure.
 pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
     let area = spec.area_cm2.unwrap_or(1.0);
-    let unit = impedance_unit(spectra, spec.area_cm2);
+    // Decades read best in the plain unit (10³ Ω cm², not 1 kΩ cm²).
+    let unit = style::ohm_unit(1.0, spec.area_cm2.is_some());
     let shown = thin_indices(spectra.len(), MAX_SPECTRA);
     let times: Vec<f64> = shown.iter().map(|&i| spectra[i].elapsed_s).collect();
     let (colours, colour_bar) = time_colours(&times);
@@ -133,8 +134,8 @@ mod tests {
             circuit: None,
         };
         let fig = figure(spec, &spectra);
-        assert_eq!(fig.panels[0].y.label, "|Z| / kΩ cm²");
-        assert_eq!(fig.panels[0].series[0].points, vec![(10.0, 4.0)]);
+        assert_eq!(fig.panels[0].y.label, "|Z| / Ω cm²");
+        assert_eq!(fig.panels[0].series[0].points, vec![(10.0, 4000.0)]);
         assert_eq!(fig.panels[1].series[0].points, vec![(10.0, 90.0)]);
         assert!(fig.share_x && fig.colour_bar.is_none());
     }

@@ -112,7 +112,8 @@ pub fn against_capacity(name: &str, title: &str, traces: &[Trace<'_>]) -> Figure
             .iter()
             .position(|c| (c - r).abs() <= 1e-9 * c.abs())
             .unwrap_or(0);
-        category(i)
+        // Skip the two colours that mean stripping/plating in the per-current figures.
+        category(i + 2)
     };
     let v = potential_unit(traces.iter());
     let mut panels = Vec::new();
@@ -164,7 +165,7 @@ pub fn against_capacity(name: &str, title: &str, traces: &[Trace<'_>]) -> Figure
     }
 }
 
-/// Open-circuit potential against run time, one line per step.
+/// Open-circuit potential against time since each rest started, one line per step.
 pub fn open_circuit(name: &str, title: &str, traces: &[(String, Vec<(f64, f64)>)]) -> Figure {
     let span = style::max_abs(traces.iter().flat_map(|t| t.1.iter().map(|s| s.0)));
     let t = style::time_unit(span);
@@ -190,9 +191,9 @@ pub fn open_circuit(name: &str, title: &str, traces: &[(String, Vec<(f64, f64)>)
     Figure {
         name: name.into(),
         title: title.into(),
-        caption: "Open-circuit potential against run time.".into(),
+        caption: "Open-circuit potential against time since each rest started.".into(),
         panels: vec![Panel {
-            x: Axis::linear(t.label("run time")),
+            x: Axis::linear(t.label("time")).from_zero(),
             y: Axis::linear(v.label("open-circuit potential")),
             series,
             equal_scale: false,

@@ -9,6 +9,7 @@
 
 pub mod bode;
 pub mod galvano;
+pub mod legend;
 pub mod nyquist;
 pub mod render;
 pub mod residuals;
@@ -69,8 +70,10 @@ pub fn thin_indices(n: usize, max: usize) -> Vec<usize> {
 pub fn time_colours(elapsed_s: &[f64]) -> (Vec<Rgb>, Option<ColourBar>) {
     let finite = || elapsed_s.iter().copied().filter(|t| t.is_finite());
     let max = finite().fold(f64::NEG_INFINITY, f64::max);
-    let min = finite().fold(f64::INFINITY, f64::min);
-    if !(max > min) {
+    // The scale starts at the series' start (0) unless times run before it.
+    let min = finite().fold(0.0, f64::min);
+    // NaNs are filtered out above, so this is the whole "no spread" case.
+    if max <= min {
         return (vec![style::category(0); elapsed_s.len()], None);
     }
     let unit = style::time_unit(max - min);
@@ -222,7 +225,7 @@ impl Figure {
 }
 
 /// The non-empty text contents of an SVG document, in drawing order (titles, axis labels,
-/// ticks, legend entries), still XML-escaped. Used to summarise and test figures.
+/// ticks, legend entries), unescaped. Used to summarise and test figures.
 pub fn svg_texts(svg: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = svg;
@@ -237,10 +240,19 @@ pub fn svg_texts(svg: &str) -> Vec<String> {
         if close > open_end {
             let text = rest[open_end + 1..close].trim();
             if !text.is_empty() {
-                out.push(text.to_string());
+                out.push(unescape_xml(text));
             }
         }
         rest = &rest[close.max(open_end) + 1..];
     }
     out
+}
+
+fn unescape_xml(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

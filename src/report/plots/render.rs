@@ -6,6 +6,7 @@
 //! forces them; log axes snap to whole decades; equal-scale panels get the same data units
 //! per pixel on both axes.
 
+use super::legend;
 use super::style::{self, Rgb, linear_tick, log_tick};
 use super::{Axis, ColourBar, Figure, LegendPosition, Panel, Scale, SeriesStyle};
 use plotters::coord::Shift;
@@ -159,6 +160,7 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
         let layout = PanelLayout {
             x_label_area: xl,
             show_x_labels: xl == X_LABEL_AREA,
+            legend: legend::place(panel, xr, yr, plot_w, panel.height_px),
         };
         draw_panel_scaled(&area, panel, xr, yr, layout)?;
     }
@@ -174,8 +176,8 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
         } else {
             0
         };
-        let (bar_area, _) = area.split_vertically(stack);
-        draw_colour_bar(&bar_area, bar, last_xl + MARGIN_BOTTOM)?;
+        let bottom = stack.saturating_sub(last_xl + MARGIN_BOTTOM);
+        draw_colour_bar(&area, bar, MARGIN_TOP as i32, bottom as i32)?;
     }
     Ok(())
 }
@@ -241,6 +243,7 @@ fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
 struct PanelLayout {
     x_label_area: u32,
     show_x_labels: bool,
+    legend: Option<LegendPosition>,
 }
 
 fn draw_panel_scaled(
@@ -372,7 +375,10 @@ where
                         + PathElement::new(vec![(0, 0), (7, 0)], line)
                         + PathElement::new(vec![(11, 0), (18, 0)], line)
                 }),
-                SeriesStyle::Markers | SeriesStyle::LineMarkers => anno.legend(move |(x, y)| {
+                SeriesStyle::Markers => {
+                    anno.legend(move |(x, y)| Circle::new((x + 9, y), MARKER_RADIUS, c.filled()))
+                }
+                SeriesStyle::LineMarkers => anno.legend(move |(x, y)| {
                     EmptyElement::at((x, y))
                         + PathElement::new(vec![(0, 0), (18, 0)], c.stroke_width(1))
                         + Circle::new((9, 0), MARKER_RADIUS, c.filled())
@@ -380,7 +386,7 @@ where
             };
         }
     }
-    if let (true, Some(position)) = (any_label, panel.legend) {
+    if let (true, Some(position)) = (any_label, layout.legend) {
         chart
             .configure_series_labels()
             .position(match position {
@@ -400,45 +406,56 @@ where
     Ok(())
 }
 
-/// A vertical gradient of the elapsed-time colour map with its own labelled axis.
-fn draw_colour_bar(area: &Area, bar: &ColourBar, bottom: u32) -> Result<(), String> {
+/// A vertical gradient of the elapsed-time colour map spanning the plotting areas, ticks and
+/// labels to its right, and the rotated axis label at the far right. Drawn from plotters'
+/// primitives rather than a chart so the labels sit exactly beside the bar.
+fn draw_colour_bar(area: &Area, bar: &ColourBar, top: i32, bottom: i32) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
     let (min, max) = if bar.max > bar.min {
         (bar.min, bar.max)
     } else {
         (bar.min, bar.min + 1.0)
     };
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(MARGIN_TOP)
-        .margin_bottom(bottom)
-        .margin_right(36)
-        .y_label_area_size(62)
-        .build_cartesian_2d(0.0..1.0, min..max)
-        .map_err(err)?;
-    let span = max - min;
-    let fmt = move |v: &f64| linear_tick(*v, span);
-    let none = |_: &f64| String::new();
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_labels(0)
-        .x_label_formatter(&none)
-        .y_labels(6)
-        .y_label_formatter(&fmt)
-        .label_style(font(TICK_PX))
-        .axis_desc_style(font(AXIS_LABEL_PX))
-        .y_desc(bar.label.clone())
-        .draw()
-        .map_err(err)?;
+    let (w, _) = area.dim_in_pixel();
+    let (x0, x1) = (12, 26);
+    let height = f64::from((bottom - top).max(1));
+    let y_of = |v: f64| bottom - ((v - min) / (max - min) * height).round() as i32;
     const STEPS: usize = 48;
-    chart
-        .draw_series((0..STEPS).map(|i| {
-            let a = min + span * i as f64 / STEPS as f64;
-            let b = min + span * (i + 1) as f64 / STEPS as f64;
-            let c = colour(style::time_colour((i as f64 + 0.5) / STEPS as f64));
-            Rectangle::new([(0.0, a), (1.0, b)], c.filled())
-        }))
+    for i in 0..STEPS {
+        let a = top + (height * i as f64 / STEPS as f64).round() as i32;
+        let b = top + (height * (i + 1) as f64 / STEPS as f64).round() as i32;
+        let c = colour(style::time_colour(1.0 - (i as f64 + 0.5) / STEPS as f64));
+        area.draw(&Rectangle::new([(x0, a), (x1, b)], c.filled()))
+            .map_err(err)?;
+    }
+    area.draw(&Rectangle::new(
+        [(x0, top), (x1, bottom)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(err)?;
+    let span = max - min;
+    for v in style::nice_ticks(min, max, 6) {
+        let y = y_of(v);
+        area.draw(&PathElement::new(
+            vec![(x1, y), (x1 + 4, y)],
+            BLACK.stroke_width(1),
+        ))
         .map_err(err)?;
+        area.draw(&Text::new(
+            linear_tick(v, span),
+            (x1 + 7, y),
+            font(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(err)?;
+    }
+    area.draw(&Text::new(
+        bar.label.clone(),
+        (w as i32 - 14, (top + bottom) / 2),
+        font(AXIS_LABEL_PX)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
     Ok(())
 }
 
@@ -499,7 +516,8 @@ mod tests {
         let svg = render_svg(&fig).unwrap();
         let texts = svg_texts(&svg);
         let has = |t: &str| texts.iter().filter(|s| *s == t).count();
-        assert_eq!(has("A test &amp; &lt;figure&gt;"), 1);
+        assert_eq!(has("A test & <figure>"), 1);
+        assert!(svg.contains("A test &amp; &lt;figure&gt;"));
         assert_eq!(has("|Z| / kΩ cm²"), 1);
         assert_eq!(has("elapsed time / h"), 1);
         assert_eq!(

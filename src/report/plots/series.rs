@@ -69,10 +69,10 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
         series,
         equal_scale: false,
         legend,
-        height_px: 160,
+        height_px: 180,
     };
     let caption = format!(
-        "Fit `{}` ({}) of {} sweeps: arc resistance, effective capacitance (Eq. 1) and peak \
+        "Fit “{}” ({}) of {} sweeps: arc resistance, effective capacitance (Eq. 1) and peak \
          frequency against time, per the normalising area of {} cm²{}.",
         fit.name,
         fit.circuit,

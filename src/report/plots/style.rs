@@ -168,6 +168,23 @@ pub fn max_abs(values: impl IntoIterator<Item = f64>) -> f64 {
         .fold(0.0, |m, v| m.max(v.abs()))
 }
 
+/// About `count` round tick values (1, 2 or 5 × 10ⁿ apart) inside [min, max].
+pub fn nice_ticks(min: f64, max: f64, count: usize) -> Vec<f64> {
+    if !(min.is_finite() && max.is_finite() && max > min) || count == 0 {
+        return Vec::new();
+    }
+    let raw = (max - min) / count as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (min / step).ceil() as i64;
+    let last = (max / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
 /// A tick label on a linear axis whose range spans `span`: rounding noise near zero is
 /// shown as 0, and a minus sign is typeset as U+2212.
 pub fn linear_tick(value: f64, span: f64) -> String {
@@ -233,6 +250,16 @@ mod tests {
         assert_eq!(log_tick(20.0), "20");
         assert_eq!(linear_tick(5.5e-17, 10.0), "0");
         assert_eq!(linear_tick(-2.5, 10.0), "−2.5");
+    }
+
+    #[test]
+    fn nice_ticks_are_round() {
+        assert_eq!(nice_ticks(0.0, 20.0, 6), vec![0.0, 5.0, 10.0, 15.0, 20.0]);
+        assert_eq!(
+            nice_ticks(0.0, 0.9, 6),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8]
+        );
+        assert!(nice_ticks(1.0, 1.0, 6).is_empty());
     }
 
     #[test]
