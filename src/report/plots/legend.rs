@@ -1,25 +1,30 @@
-//! Where a panel's legend goes: the corner that hides the fewest data points.
+//! Where a panel's legend goes: the place that hides the fewest data points.
 //!
-//! Takes a panel, its displayed ranges and the plotting area's size in pixels; gives a corner.
-//! The legend's size is estimated from its entries (the SVG backend has no font metrics, so
-//! this is the same kind of estimate plotters itself makes).
+//! Takes a panel, its displayed ranges and the plotting area's size in pixels; gives the
+//! legend's top-left corner in the plotting area. Corners are tried first (the panel's
+//! preferred one before the others), then edge middles, then inner positions, so a legend
+//! only moves inside when every corner covers data. The legend's size is estimated the way
+//! plotters lays it out (the SVG backend has no font metrics).
 
 use super::{LegendPosition, Panel, Scale};
 
-/// Approximate legend geometry in pixels (12 px labels, glyph, padding, margin to the axes).
-const CHAR_W: f64 = 7.0;
-const GLYPH_W: f64 = 40.0;
+/// plotters' legend geometry at 12 px labels: ~6.8 px per byte of text, the glyph area,
+/// margins, and a row per entry.
+const BYTE_W: f64 = 6.8;
+const GLYPH_W: f64 = 26.0;
+const MARGIN: f64 = 8.0;
 const ROW_H: f64 = 19.0;
-const PAD: f64 = 20.0;
+/// Distance kept from the plot's edges.
+const INSET: f64 = 5.0;
 
-/// The corner for the legend; `None` when the panel has no labelled series or no legend.
+/// The legend's top-left corner in plotting-area pixels; `None` without labelled series.
 pub fn place(
     panel: &Panel,
     x: (f64, f64),
     y: (f64, f64),
     plot_w: u32,
     plot_h: u32,
-) -> Option<LegendPosition> {
+) -> Option<(i32, i32)> {
     let preferred = panel.legend?;
     let labels: Vec<&str> = panel
         .series
@@ -29,44 +34,76 @@ pub fn place(
     if labels.is_empty() {
         return None;
     }
-    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    let fw = (GLYPH_W + CHAR_W * longest + PAD) / f64::from(plot_w.max(1));
-    let fh = (ROW_H * labels.len() as f64 + PAD) / f64::from(plot_h.max(1));
+    let (pw, ph) = (f64::from(plot_w.max(1)), f64::from(plot_h.max(1)));
+    let longest = labels.iter().map(|l| l.len()).max().unwrap_or(0) as f64;
+    let w = BYTE_W * longest + GLYPH_W + 2.0 * MARGIN;
+    let h = ROW_H * labels.len() as f64 + 2.0 * MARGIN;
     let fx = fraction(x, panel.x.scale);
     let fy = fraction(y, panel.y.scale);
-    let mut counts = [0usize; 4];
-    for series in &panel.series {
-        for (px, py) in sample(series) {
-            let (Some(u), Some(v)) = (fx(px), fy(py)) else {
-                continue;
-            };
-            let left = u < fw;
-            let right = u > 1.0 - fw;
-            let top = v > 1.0 - fh;
-            let bottom = v < fh;
-            for (i, hit) in [top && left, top && right, bottom && left, bottom && right]
-                .into_iter()
-                .enumerate()
-            {
-                counts[i] += usize::from(hit);
-            }
+    let points: Vec<(f64, f64)> = panel
+        .series
+        .iter()
+        .flat_map(sample)
+        .filter_map(|(a, b)| Some((fx(a)? * pw, (1.0 - fy(b)?) * ph)))
+        .collect();
+    let covered = |(left, top): (f64, f64)| {
+        points
+            .iter()
+            .filter(|(px, py)| {
+                *px >= left - INSET
+                    && *px <= left + w + INSET
+                    && *py >= top - INSET
+                    && *py <= top + h + INSET
+            })
+            .count()
+    };
+    let xs = [
+        INSET,
+        (pw - w) / 2.0,
+        pw - w - INSET,
+        (pw - w) / 4.0,
+        3.0 * (pw - w) / 4.0,
+    ];
+    let ys = [
+        INSET,
+        (ph - h) / 2.0,
+        ph - h - INSET,
+        (ph - h) / 4.0,
+        3.0 * (ph - h) / 4.0,
+    ];
+    let corner = |p: LegendPosition| match p {
+        LegendPosition::UpperLeft => (xs[0], ys[0]),
+        LegendPosition::UpperRight => (xs[2], ys[0]),
+        LegendPosition::LowerLeft => (xs[0], ys[2]),
+        LegendPosition::LowerRight => (xs[2], ys[2]),
+    };
+    let mut candidates = vec![corner(preferred)];
+    for p in [
+        LegendPosition::UpperRight,
+        LegendPosition::UpperLeft,
+        LegendPosition::LowerRight,
+        LegendPosition::LowerLeft,
+    ] {
+        candidates.push(corner(p));
+    }
+    // Edge middles, then everything else on the grid.
+    candidates.extend([
+        (xs[1], ys[0]),
+        (xs[2], ys[1]),
+        (xs[0], ys[1]),
+        (xs[1], ys[2]),
+    ]);
+    for &cx in &xs {
+        for &cy in &ys {
+            candidates.push((cx, cy));
         }
     }
-    let corners = [
-        LegendPosition::UpperLeft,
-        LegendPosition::UpperRight,
-        LegendPosition::LowerLeft,
-        LegendPosition::LowerRight,
-    ];
-    let index = |p: LegendPosition| corners.iter().position(|c| *c == p).unwrap_or(0);
-    // The preferred corner wins ties, then the upper ones.
-    let order = std::iter::once(preferred).chain([
-        LegendPosition::UpperRight,
-        LegendPosition::UpperLeft,
-        LegendPosition::LowerRight,
-        LegendPosition::LowerLeft,
-    ]);
-    order.min_by_key(|p| counts[index(*p)])
+    let best = candidates
+        .into_iter()
+        .filter(|(cx, cy)| *cx >= 0.0 && *cy >= 0.0)
+        .min_by_key(|c| covered(*c))
+        .unwrap_or((INSET, INSET));
+    Some((best.0.round() as i32, best.1.round() as i32))
 }
 
 /// Maps a data value to its fraction along a displayed range (log for log axes).
@@ -108,7 +145,7 @@ mod tests {
 
     #[test]
     fn the_legend_avoids_the_data() {
-        // A line along the top: the legend goes to a lower corner.
+        // A line along the top and one along the bottom left: lower right is free.
         let panel = Panel {
             x: Axis::linear("x"),
             y: Axis::linear("y"),
@@ -131,7 +168,13 @@ mod tests {
             height_px: 200,
         };
         let place = |p: &Panel| place(p, (0.0, 10.0), (0.0, 10.0), 500, 200);
-        assert_eq!(place(&panel), Some(LegendPosition::LowerRight));
+        let (x, y) = place(&panel).unwrap();
+        assert!(x > 250 && y > 100, "lower right, got {x},{y}");
+        // Lines along the top and the bottom, full width: the legend moves to the middle.
+        let mut both = panel.clone();
+        both.series[1].points = vec![(0.0, 0.0), (10.0, 0.0)];
+        let (_, y) = place(&both).unwrap();
+        assert!(y > 30 && y < 130, "middle, got {y}");
         let mut no_legend = panel.clone();
         no_legend.legend = None;
         assert_eq!(place(&no_legend), None);

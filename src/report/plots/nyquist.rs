@@ -39,8 +39,14 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
                 unit.scale(-p.z_imag_ohm * area),
             )
         };
+        // Unfitted spectra get a thin line through their points, so each arc reads as one.
+        let style = if s.fit.is_empty() {
+            SeriesStyle::LineMarkers
+        } else {
+            SeriesStyle::Markers
+        };
         series.push(Series::new(
-            SeriesStyle::Markers,
+            style,
             colour,
             s.points.iter().map(xy).collect(),
         ));

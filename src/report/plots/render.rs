@@ -8,7 +8,7 @@
 
 use super::legend;
 use super::style::{self, Rgb, linear_tick, log_tick};
-use super::{Axis, ColourBar, Figure, LegendPosition, Panel, Scale, SeriesStyle};
+use super::{Axis, ColourBar, Figure, Panel, Scale, SeriesStyle};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -243,7 +243,8 @@ fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
 struct PanelLayout {
     x_label_area: u32,
     show_x_labels: bool,
-    legend: Option<LegendPosition>,
+    /// Top-left of the legend in plotting-area pixels.
+    legend: Option<(i32, i32)>,
 }
 
 fn draw_panel_scaled(
@@ -386,15 +387,10 @@ where
             };
         }
     }
-    if let (true, Some(position)) = (any_label, layout.legend) {
+    if let (true, Some((lx, ly))) = (any_label, layout.legend) {
         chart
             .configure_series_labels()
-            .position(match position {
-                LegendPosition::UpperLeft => SeriesLabelPosition::UpperLeft,
-                LegendPosition::UpperRight => SeriesLabelPosition::UpperRight,
-                LegendPosition::LowerLeft => SeriesLabelPosition::LowerLeft,
-                LegendPosition::LowerRight => SeriesLabelPosition::LowerRight,
-            })
+            .position(SeriesLabelPosition::Coordinate(lx, ly))
             .margin(8)
             .legend_area_size(26)
             .label_font(font(LEGEND_PX))
@@ -462,7 +458,7 @@ fn draw_colour_bar(area: &Area, bar: &ColourBar, top: i32, bottom: i32) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::plots::{Series, style::time_colour, svg_texts};
+    use crate::report::plots::{LegendPosition, Series, style::time_colour, svg_texts};
 
     fn figure(panels: Vec<Panel>, bar: bool) -> Figure {
         Figure {
