@@ -59,7 +59,11 @@ pub fn run(args: Args) -> u8 {
             .parent()
             .map_or_else(|| PathBuf::from("."), PathBuf::from)
     });
-    let figures = spectrum_figures(&stem, &shown, &points, None);
+    let title = args
+        .file
+        .file_name()
+        .map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
+    let figures = spectrum_figures(&stem, &title, &points, None);
     match write_figures(&out, &figures) {
         Ok(paths) => {
             for path in paths {

@@ -36,13 +36,19 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
     let mut fitted = false;
     for (&i, &colour) in shown.iter().zip(&colours) {
         let s = &spectra[i];
+        // As in the Nyquist plot: a thin line joins the points of an unfitted spectrum.
+        let style = if s.fit.is_empty() {
+            SeriesStyle::LineMarkers
+        } else {
+            SeriesStyle::Markers
+        };
         top.push(Series::new(
-            SeriesStyle::Markers,
+            style,
             colour,
             s.points.iter().map(modulus).collect(),
         ));
         bottom.push(Series::new(
-            SeriesStyle::Markers,
+            style,
             colour,
             s.points.iter().map(phase).collect(),
         ));
