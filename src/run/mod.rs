@@ -7,3 +7,5 @@
 pub mod folder;
 pub mod interpreter;
 pub mod journal;
+pub mod session;
+pub mod summary;
