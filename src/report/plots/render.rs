@@ -6,6 +6,7 @@
 //! forces them; log axes snap to whole decades; equal-scale panels get the same data units
 //! per pixel on both axes.
 
+use super::decimate::decimate;
 use super::legend;
 use super::style::{self, Rgb, linear_tick, log_tick};
 use super::{Axis, ColourBar, Figure, Panel, Scale, SeriesStyle};
@@ -161,6 +162,7 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
             x_label_area: xl,
             show_x_labels: xl == X_LABEL_AREA,
             legend: legend::place(panel, xr, yr, plot_w, panel.height_px),
+            plot_w,
         };
         draw_panel_scaled(&area, panel, xr, yr, layout)?;
     }
@@ -245,6 +247,7 @@ struct PanelLayout {
     show_x_labels: bool,
     /// Top-left of the legend in plotting-area pixels.
     legend: Option<(i32, i32)>,
+    plot_w: u32,
 }
 
 fn draw_panel_scaled(
@@ -343,6 +346,12 @@ where
                 a.is_finite() && b.is_finite() && (!log_x || a > 0.0) && (!log_y || b > 0.0)
             })
             .collect();
+        let points = match series.style {
+            SeriesStyle::Line | SeriesStyle::Dashed => {
+                decimate(&points, layout.plot_w, |p| chart.backend_coord(p).0)
+            }
+            SeriesStyle::Markers | SeriesStyle::LineMarkers => points,
+        };
         let line = c.stroke_width(LINE_WIDTH);
         let anno = match series.style {
             SeriesStyle::Line => chart.draw_series(LineSeries::new(points, line)),
