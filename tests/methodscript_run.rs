@@ -10,6 +10,7 @@ use mgp::instrument::methodscript::operator::OperatorMode;
 use mgp::instrument::methodscript::{MethodScriptOptions, connect, fixture};
 use mgp::instrument::sim::{SimInstrument, SimOptions};
 use mgp::plan::Plan;
+use mgp::run::analyze::analyze_run;
 use mgp::run::folder::collect_data;
 use mgp::run::interpreter::{Silent, StopFlag};
 use mgp::run::journal::{RunStatus, read_journal};
@@ -214,10 +215,17 @@ async fn a_run_cut_by_a_disconnect_resumes_on_a_new_emulator() {
 }
 
 /// Runs a protocol file on an emulator started with `args`; returns the finished session.
-async fn run_protocol(path: &std::path::Path, args: &[&str], dir: &std::path::Path) -> (Plan, Finished) {
+async fn run_protocol(
+    path: &std::path::Path,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> (Plan, Finished) {
     let plan = mgp::check::check_path(path).unwrap().plan;
     let emulator = Emulator::start(&plan, args);
-    let options = MethodScriptOptions { operator: OperatorMode::ConfirmAll, ..MethodScriptOptions::default() };
+    let options = MethodScriptOptions {
+        operator: OperatorMode::ConfirmAll,
+        ..MethodScriptOptions::default()
+    };
     let mut device = connect(&emulator.path, options).await.unwrap();
     let finished = run(&plan, &mut device, dir).await;
     (plan, finished)
@@ -226,7 +234,10 @@ async fn run_protocol(path: &std::path::Path, args: &[&str], dir: &std::path::Pa
 #[tokio::test]
 async fn every_protocol_runs_to_completion_on_the_emulator() {
     let dir = tempfile::tempdir().unwrap();
-    let mut paths: Vec<_> = std::fs::read_dir("protocols").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir("protocols")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     for path in paths {
         let plan = mgp::check::check_path(&path).unwrap().plan;
@@ -249,9 +260,46 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
 async fn a_paced_protocol_takes_its_planned_time_on_the_emulated_clock() {
     let dir = tempfile::tempdir().unwrap();
     let path = std::path::Path::new("protocols/mg-symmetric-ocv.mgp");
-    let (plan, finished) = run_protocol(path, &["--source", "sim", "--speed", "10000"], dir.path()).await;
-    assert_eq!(finished.manifest.status, RunStatus::Completed, "{:?}", finished.manifest.reason);
+    let (plan, finished) =
+        run_protocol(path, &["--source", "sim", "--speed", "10000"], dir.path()).await;
+    assert_eq!(
+        finished.manifest.status,
+        RunStatus::Completed,
+        "{:?}",
+        finished.manifest.reason
+    );
     let elapsed = finished.manifest.elapsed_s.unwrap();
-    println!("planned {} s, emulated {elapsed} s, wall {:?} s", plan.total_duration_s, finished.manifest.wall_duration_s);
-    assert!((elapsed / plan.total_duration_s - 1.0).abs() < 0.01, "{elapsed} s vs {} s", plan.total_duration_s);
+    println!(
+        "planned {} s, emulated {elapsed} s, wall {:?} s",
+        plan.total_duration_s, finished.manifest.wall_duration_s
+    );
+    assert!(
+        (elapsed / plan.total_duration_s - 1.0).abs() < 0.01,
+        "{elapsed} s vs {} s",
+        plan.total_duration_s
+    );
+
+    // The analysis finds the same observations as a dry-run with the same seed.
+    let mut sim = SimInstrument::new(SimOptions {
+        seed: 0,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let dry = run(&plan, &mut sim, &dir.path().join("dry")).await;
+    let real = analyze_run(&finished.folder.dir).unwrap();
+    let dry = analyze_run(&dry.folder.dir).unwrap();
+    assert!(!dry.expects.is_empty());
+    for (a, b) in real.expects.iter().zip(&dry.expects) {
+        println!("{}: {} vs {} ({})", a.text, a.display, b.display, b.pass);
+        assert_eq!(a.pass, b.pass, "{}: {} vs {}", a.text, a.display, b.display);
+        if let (Some(x), Some(y)) = (a.value, b.value) {
+            assert!(
+                (x - y).abs() <= 0.01 * y.abs(),
+                "{}: {} vs {}",
+                a.text,
+                a.display,
+                b.display
+            );
+        }
+    }
 }

@@ -60,7 +60,7 @@ pub enum Halt {
     },
 }
 
-/// How the emulator's clock maps to the wall clock.
+/// How the emulated clock maps to the wall clock: emulated time `sim0` was at `wall0`.
 #[derive(Debug, Clone, Copy)]
 pub struct Pacing {
     wall0: Instant,
@@ -75,6 +75,16 @@ impl Pacing {
             sim0,
             speed,
         }
+    }
+
+    /// True when the emulated clock follows the wall clock (a finite speed).
+    pub fn paced(&self) -> bool {
+        self.speed.is_finite() && self.speed > 0.0
+    }
+
+    /// The emulated time the wall clock says it is now.
+    pub fn due_now(&self) -> f64 {
+        self.sim0 + self.wall0.elapsed().as_secs_f64() * self.speed
     }
 
     /// Waits until emulated time `t_s` is due; true when an abort came first.
@@ -112,8 +122,8 @@ impl<'a, I: Instrument> Machine<'a, I> {
         faults: &'a mut FaultState,
         config: &'a EmulatorConfig,
         header: Option<Header>,
+        pacing: Pacing,
     ) -> Self {
-        let pacing = Pacing::new(source.now_s(), config.speed);
         Machine {
             plan,
             source,
@@ -277,7 +287,13 @@ impl<'a, I: Instrument> Machine<'a, I> {
             LoopKind::Ocp => {
                 // The loop variable holds "the open-circuit potential" even when nothing is
                 // sampled, so a DC level built from it stays relative to open circuit.
-                self.vars.insert(a[0].clone(), Val::Ocp { offset: 0.0, measured: 0.0 });
+                self.vars.insert(
+                    a[0].clone(),
+                    Val::Ocp {
+                        offset: 0.0,
+                        measured: 0.0,
+                    },
+                );
                 Source::Rest {
                     // A loop that sends nothing only keeps time (and may be on a cell whose
                     // potential cannot be measured, such as a soak vial).
@@ -437,7 +453,10 @@ fn sends_packages(body: &[Stmt]) -> bool {
 
 /// One measurement loop's request to the source.
 enum Source {
-    Rest { interval_s: Option<f64>, duration_s: f64 },
+    Rest {
+        interval_s: Option<f64>,
+        duration_s: f64,
+    },
     Eis(EisSweep),
     Galvanostatic(Galvanostatic, f64),
 }
