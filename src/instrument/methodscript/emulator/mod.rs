@@ -15,6 +15,7 @@
 //! scale, so a paced emulation runs on the plan's time axis.
 
 pub mod faults;
+mod loop_sink;
 pub mod machine;
 pub mod program;
 pub mod pty;
