@@ -11,7 +11,12 @@ fn main() {
         let r = 10f64.powf(rng.random_range(2.0..6.0));
         let c = rng.random_range(15e-6..19e-6);
         let p = rng.random_range(0.85..0.95);
-        let params = [rng.random_range(5.0..50.0), r, cpe_t_for_capacitance(r, c, p), p];
+        let params = [
+            rng.random_range(5.0..50.0),
+            r,
+            cpe_t_for_capacitance(r, c, p),
+            p,
+        ];
         let z = spectrum(&circuit, &params, &f, 0.005, &mut rng);
         let res = fit(&circuit, &f, &z, &FitOptions::default()).unwrap();
         its += res.iterations;

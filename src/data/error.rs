@@ -17,7 +17,9 @@ pub enum DataError {
     #[error("`{path}` holds no impedance data")]
     #[diagnostic(
         code(mgp::data::empty),
-        help("expected rows of frequency, Z' and Z'' (CSV, with or without a header) or an EC-Lab .mpt export")
+        help(
+            "expected rows of frequency, Z' and Z'' (CSV, with or without a header) or an EC-Lab .mpt export"
+        )
     )]
     Empty {
         path: String,
@@ -164,6 +166,11 @@ impl DataError {
         } else {
             "each is listed below".to_string()
         };
-        DataError::Many { path: path.to_string(), count: total, help, problems }
+        DataError::Many {
+            path: path.to_string(),
+            count: total,
+            help,
+            problems,
+        }
     }
 }

@@ -16,7 +16,9 @@ pub enum AnalyzeError {
     #[error("`{path}` is not a readable run folder: {message}")]
     #[diagnostic(
         code(mgp::analyze::folder),
-        help("give a folder written by `mgp run` (it holds manifest.json, plan.json and journal.jsonl)")
+        help(
+            "give a folder written by `mgp run` (it holds manifest.json, plan.json and journal.jsonl)"
+        )
     )]
     Folder { path: String, message: String },
     #[error("cannot write the analysis into `{path}`: {source}")]
@@ -31,10 +33,15 @@ pub enum AnalyzeError {
 /// Analyses the run in `dir` and writes `analysis.json` and `fits.csv` there.
 pub fn analyze_run(dir: &Path) -> Result<AnalysisResult, AnalyzeError> {
     let folder = RunFolder::new(dir);
-    let folder_error = |message: String| AnalyzeError::Folder { path: dir.display().to_string(), message };
-    let mut plan = folder.read_plan().map_err(|e| folder_error(e.to_string()))?;
-    let contents = read_journal(&folder.journal())
-        .map_err(|e| folder_error(format!("journal.jsonl: {e}")))?;
+    let folder_error = |message: String| AnalyzeError::Folder {
+        path: dir.display().to_string(),
+        message,
+    };
+    let mut plan = folder
+        .read_plan()
+        .map_err(|e| folder_error(e.to_string()))?;
+    let contents =
+        read_journal(&folder.journal()).map_err(|e| folder_error(format!("journal.jsonl: {e}")))?;
     // The series' time zero is when its first step really started.
     for record in &contents.records {
         if let (Some(index), Event::StepStarted { .. }) = (record.step, &record.event)
@@ -56,18 +63,33 @@ pub fn analyze_run(dir: &Path) -> Result<AnalysisResult, AnalyzeError> {
         .collect();
     let traces: Vec<TraceData> = traces
         .into_iter()
-        .map(|t| TraceData { step: t.step, samples: t.samples })
+        .map(|t| TraceData {
+            step: t.step,
+            samples: t.samples,
+        })
         .collect();
     let mut result = analyze(&plan, &sweeps, &traces);
     if contents.torn_tail {
-        result.warnings.push("the journal's last line was torn (the run was killed); it was skipped".into());
+        result
+            .warnings
+            .push("the journal's last line was torn (the run was killed); it was skipped".into());
     }
     if !contents.bad_lines.is_empty() {
-        result.warnings.push(format!("journal lines {:?} could not be read and were skipped", contents.bad_lines));
+        result.warnings.push(format!(
+            "journal lines {:?} could not be read and were skipped",
+            contents.bad_lines
+        ));
     }
-    let write_error = |source| AnalyzeError::Write { path: dir.display().to_string(), source };
-    folder.write_json(&folder.analysis(), &result).map_err(write_error)?;
-    std::fs::write(folder.fits_csv(), fits_csv(&result))
-        .map_err(|source| AnalyzeError::Write { path: dir.display().to_string(), source })?;
+    let write_error = |source| AnalyzeError::Write {
+        path: dir.display().to_string(),
+        source,
+    };
+    folder
+        .write_json(&folder.analysis(), &result)
+        .map_err(write_error)?;
+    std::fs::write(folder.fits_csv(), fits_csv(&result)).map_err(|source| AnalyzeError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
     Ok(result)
 }

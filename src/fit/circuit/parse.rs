@@ -157,7 +157,10 @@ impl Parser<'_> {
         // At the end there is nothing to underline: point at the last character instead.
         let (at, expected) = if len == 0 {
             let last = self.text.trim_end().len();
-            let prev = self.text[..last].chars().next_back().map_or(0, char::len_utf8);
+            let prev = self.text[..last]
+                .chars()
+                .next_back()
+                .map_or(0, char::len_utf8);
             (last - prev..last, format!("{expected} after this"))
         } else {
             (self.pos..self.pos + len, expected.to_string())
@@ -224,7 +227,8 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_alphabetic() => {
                 let start = self.pos;
                 while self.pos < self.bytes.len()
-                    && (self.bytes[self.pos].is_ascii_alphanumeric() || self.bytes[self.pos] == b'_')
+                    && (self.bytes[self.pos].is_ascii_alphanumeric()
+                        || self.bytes[self.pos] == b'_')
                 {
                     self.pos += 1;
                 }
@@ -329,7 +333,9 @@ impl Parser<'_> {
                         break;
                     };
                     let Some(kind) = ElementKind::from_cdc(letter) else {
-                        return Err(self.unexpected("not a CDC element", "CDC letters are R C L Q W O T"));
+                        return Err(
+                            self.unexpected("not a CDC element", "CDC letters are R C L Q W O T")
+                        );
                     };
                     self.pos += letter.len_utf8();
                     let index = self.elements.iter().filter(|e| e.kind == kind).count();
@@ -355,7 +361,11 @@ impl Parser<'_> {
         }
         Ok(collapse(
             merged,
-            if parallel { Node::Parallel } else { Node::Series },
+            if parallel {
+                Node::Parallel
+            } else {
+                Node::Series
+            },
         ))
     }
 }
