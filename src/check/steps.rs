@@ -157,7 +157,7 @@ impl<'a> Procedure<'a> {
         match &step.kind {
             StepKind::Repeat { count, steps, .. } => {
                 let n = count.value;
-                if !(n >= 1.0 && n <= MAX_REPEAT) {
+                if !(1.0..=MAX_REPEAT).contains(&n) {
                     self.ctx.error(
                         count.span,
                         ErrorKind::OutOfRange {
@@ -797,7 +797,7 @@ impl<'a> Procedure<'a> {
                         ErrorKind::MissingField {
                             owner: "this galvanostatic step".into(),
                             field: "for",
-                            example: "for 2 h (or for 1 mAh/cm2, or until 2 V within 5 h)",
+                            example: "for 2 h",
                         },
                     );
                 }

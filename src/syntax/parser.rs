@@ -65,7 +65,7 @@ fn has(pair: &P<'_>, rule: Rule) -> bool {
 impl Builder {
     fn span(&self, pair: &P<'_>) -> Span {
         let s = pair.as_span();
-        self.lines.span(s.start(), s.end())
+        self.lines.trimmed_span(s.start(), s.end())
     }
 
     fn spanned<T>(&self, pair: &P<'_>, node: T) -> Spanned<T> {
@@ -630,13 +630,31 @@ impl Builder {
         Spanned::new(node, span)
     }
 
+    /// `name:` or `"name":` (an atomic pair: the text is read back from the source).
+    fn label_def(&self, pair: &P<'_>) -> Spanned<Label> {
+        let text = pair.as_str().trim_end_matches(':').trim_end();
+        let start = pair.as_span().start();
+        let span = self.lines.span(start, start + text.len());
+        let node = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(body) => Label {
+                text: unescape(body),
+                quoted: true,
+            },
+            None => Label {
+                text: text.to_string(),
+                quoted: false,
+            },
+        };
+        Spanned::new(node, span)
+    }
+
     fn step(&self, pair: P<'_>) -> Step {
         let span = self.span(&pair);
         let mut label = None;
         let mut kind = None;
         for p in kids(pair) {
             match p.as_rule() {
-                Rule::label => label = Some(self.label(p)),
+                Rule::label_def => label = Some(self.label_def(&p)),
                 _ => kind = Some(self.step_kind(p)),
             }
         }
@@ -985,7 +1003,14 @@ impl Builder {
                     let mut check = None;
                     for q in kids(p) {
                         match q.as_rule() {
-                            Rule::observation => observation = Some(self.text(&q)),
+                            Rule::observation => {
+                                let text = q.as_str().trim_end_matches(':').trim_end();
+                                let start = q.as_span().start();
+                                observation = Some(Spanned::new(
+                                    text.to_string(),
+                                    self.lines.span(start, start + text.len()),
+                                ));
+                            }
                             Rule::metric => metric = Some(self.metric(q)),
                             Rule::check => check = Some(self.check(q)),
                             _ => {}
