@@ -237,10 +237,10 @@ pub(crate) fn from_pest(source: &SourceFile, error: pest::error::Error<Rule>) ->
         );
     }
     let word = word_at(text, pos);
-    let fitting = if word.is_empty() {
-        Vec::new()
+    let fitting = if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        keywords_fitting_at(text, pos)
     } else {
-        keywords_fitting_at(text, pos, word)
+        Vec::new()
     };
     if !fitting.is_empty() {
         // Keywords that would parse here come first in what was expected.
@@ -413,25 +413,29 @@ pub(crate) const KEYWORDS: &[&str] = &[
 
 /// The keywords that, written instead of `word` at `pos`, let the parse get past them: what
 /// the grammar accepts at that place. (pest reports the enclosing rule, not its keywords.)
-fn keywords_fitting_at(text: &str, pos: usize, word: &str) -> Vec<String> {
-    let _ = word;
+fn keywords_fitting_at(text: &str, pos: usize) -> Vec<String> {
+    let accepted = |k: &str| {
+        // The keyword followed by a character no rule accepts: if the parse fails after the
+        // keyword, the keyword itself was accepted.
+        let candidate = format!("{}{k} \u{1}", &text[..pos]);
+        match super::parser::MgpParser::parse(Rule::file, &candidate) {
+            Ok(_) => true,
+            Err(e) => {
+                let at = match e.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((s, _)) => s,
+                };
+                at >= pos + k.len()
+            }
+        }
+    };
+    // Where any name fits, a word is not a misspelt keyword.
+    if accepted("zz_not_a_keyword") {
+        return Vec::new();
+    }
     KEYWORDS
         .iter()
-        .filter(|k| {
-            // The keyword followed by a character no rule accepts: if the parse fails after
-            // the keyword, the keyword itself was accepted.
-            let candidate = format!("{}{k} \u{1}", &text[..pos]);
-            match super::parser::MgpParser::parse(Rule::file, &candidate) {
-                Ok(_) => true,
-                Err(e) => {
-                    let at = match e.location {
-                        pest::error::InputLocation::Pos(p) => p,
-                        pest::error::InputLocation::Span((s, _)) => s,
-                    };
-                    at >= pos + k.len()
-                }
-            }
-        })
+        .filter(|k| accepted(k))
         .map(|k| k.to_string())
         .collect()
 }
