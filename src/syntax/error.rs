@@ -23,6 +23,8 @@ pub enum SyntaxErrorKind {
     UnterminatedBlock { open: Span },
     /// A `"` with no closing quote on its line.
     UnterminatedString,
+    /// Blocks or parentheses nested deeper than any protocol needs.
+    TooDeep { limit: usize },
     /// Anything else that does not fit the grammar.
     Unexpected {
         found: String,
@@ -37,6 +39,7 @@ impl SyntaxErrorKind {
             SyntaxErrorKind::UnknownKeyword { .. } => "mgp::syntax::unknown_keyword",
             SyntaxErrorKind::UnterminatedBlock { .. } => "mgp::syntax::unterminated_block",
             SyntaxErrorKind::UnterminatedString => "mgp::syntax::unterminated_string",
+            SyntaxErrorKind::TooDeep { .. } => "mgp::syntax::too_deep",
             SyntaxErrorKind::Unexpected { .. } => "mgp::syntax::unexpected",
         }
     }
@@ -82,6 +85,9 @@ impl fmt::Display for SyntaxError {
             SyntaxErrorKind::UnknownKeyword { found, .. } => write!(f, "unknown keyword `{found}`"),
             SyntaxErrorKind::UnterminatedBlock { .. } => write!(f, "unterminated block"),
             SyntaxErrorKind::UnterminatedString => write!(f, "unterminated string"),
+            SyntaxErrorKind::TooDeep { limit } => {
+                write!(f, "blocks or parentheses nested more than {limit} deep")
+            }
             SyntaxErrorKind::Unexpected { found, .. } => write!(f, "unexpected {found}"),
         }
     }
@@ -110,6 +116,7 @@ impl Diagnostic for SyntaxError {
             SyntaxErrorKind::UnterminatedString => {
                 "close the text with `\"` on the same line".to_string()
             }
+            SyntaxErrorKind::TooDeep { .. } => "flatten the nesting".to_string(),
             SyntaxErrorKind::Unexpected { expected, .. } => {
                 if expected.is_empty() {
                     return None;
@@ -141,6 +148,9 @@ impl Diagnostic for SyntaxError {
                 Some("this text has no closing quote".into()),
                 span,
             )],
+            SyntaxErrorKind::TooDeep { .. } => {
+                vec![LabeledSpan::new_with_span(Some("too deep".into()), span)]
+            }
             SyntaxErrorKind::Unexpected { .. } => {
                 vec![LabeledSpan::new_with_span(Some("here".into()), span)]
             }
@@ -195,6 +205,20 @@ fn describe(rule: Rule) -> Option<String> {
         }
         .to_string(),
     )
+}
+
+/// Nesting deeper than this is refused before parsing (every stage walks the tree
+/// recursively; real protocols nest three or four levels).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// The error for text nested deeper than [`MAX_DEPTH`] at `offset`.
+pub(crate) fn too_deep(source: &SourceFile, offset: usize) -> SyntaxError {
+    let lines = LineIndex::new(&source.text);
+    SyntaxError(Box::new(Inner {
+        kind: SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
+        span: lines.span(offset, offset + 1),
+        source: Arc::new(source.named_source()),
+    }))
 }
 
 /// Converts pest's error into a [`SyntaxError`] for `source`.

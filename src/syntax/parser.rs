@@ -20,6 +20,9 @@ pub(crate) fn is_keyword(rule: Rule) -> bool {
 
 pub(crate) fn parse_file(source: &SourceFile) -> Result<Ast, SyntaxError> {
     let text = source.text.as_str();
+    if let Some(offset) = super::comments::too_deep(text, super::error::MAX_DEPTH) {
+        return Err(super::error::too_deep(source, offset));
+    }
     let pairs = match MgpParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(error) => return Err(from_pest(source, error)),
