@@ -53,6 +53,7 @@ use crate::syntax::{Item, LimitStmt, MetaKey, OnLimitWord, TimingStmt};
 use crate::units::Dimension;
 use ctx::Ctx;
 use defs::Names;
+use load::io_reason;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -77,7 +78,7 @@ pub fn check_path(path: &Path) -> Result<Checked, CheckFailure> {
                 problems: vec![Problem::Check(CheckError::new(
                     ErrorKind::MissingImport {
                         path: shown,
-                        reason: e.to_string(),
+                        reason: io_reason(&e),
                     },
                     Span::default(),
                     source,
@@ -156,20 +157,18 @@ pub fn check_source(source: SourceFile, loader: &dyn Loader) -> Result<Checked, 
         enter(&mut ctx, i);
         for item in &f.ast.items {
             match item {
-                Item::Separator(def) => {
-                    if separator_names.define(&mut ctx, "separator", &def.node.name) {
-                        match defs::separator(&mut ctx, def) {
-                            Some(s) => separators.push(s),
-                            None => broken(&mut ctx, "separator", &def.node.name.node),
-                        }
+                Item::Separator(def)
+                    if separator_names.define(&mut ctx, "separator", &def.node.name) =>
+                {
+                    match defs::separator(&mut ctx, def) {
+                        Some(s) => separators.push(s),
+                        None => broken(&mut ctx, "separator", &def.node.name.node),
                     }
                 }
-                Item::Spacer(def) => {
-                    if spacer_names.define(&mut ctx, "spacer", &def.node.name) {
-                        match defs::spacer(&mut ctx, def) {
-                            Some(s) => spacers.push((def.node.name.node.clone(), s)),
-                            None => broken(&mut ctx, "spacer", &def.node.name.node),
-                        }
+                Item::Spacer(def) if spacer_names.define(&mut ctx, "spacer", &def.node.name) => {
+                    match defs::spacer(&mut ctx, def) {
+                        Some(s) => spacers.push((def.node.name.node.clone(), s)),
+                        None => broken(&mut ctx, "spacer", &def.node.name.node),
                     }
                 }
                 _ => {}
