@@ -535,3 +535,48 @@ async fn spread_varies_cells_but_keeps_them_plausible() {
     assert!(hi > lo * 1.02, "{r:?}");
     assert!(lo > 25e3 && hi < 70e3, "{r:?}");
 }
+
+#[tokio::test]
+async fn a_sweep_takes_its_planned_duration_with_points_at_mid_dwell() {
+    let cell = lean_mg_cell("mg");
+    let plan = plan(vec![cell.clone()]);
+    let mut sim = exact();
+    sim.prepare(&plan).await.unwrap();
+    rest(&mut sim, &cell, 100.0).await;
+    let sweep = sweep(20e-3, Connection::TwoElectrode);
+    let mut sink = CollectSink::default();
+    sim.eis(
+        EisRequest {
+            cell: &cell,
+            sweep: &sweep,
+        },
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    assert!((sim.now_s() - 100.0 - sweep.duration_s).abs() < 1e-6);
+    let mut elapsed = 100.0;
+    for (r, f) in sink.readings.iter().zip(&sweep.frequencies_hz) {
+        let dwell = plan.eis_timing.point_duration_s(*f);
+        assert!((r.t_s() - (elapsed + dwell / 2.0)).abs() < 1e-6);
+        elapsed += dwell;
+    }
+    // The low-frequency end is measured minutes after the high-frequency start.
+    let t_last = sink.readings.last().unwrap().t_s();
+    assert!(t_last - sink.readings[0].t_s() > 400.0);
+
+    let cell = flooded_cell("f", 4.0);
+    let mut sim = exact();
+    sim.prepare(&plan_of(&cell)).await.unwrap();
+    let mut sink = CollectSink::default();
+    strip(&mut sim, &cell, 1e-3, Role::Working, 1234.5, &mut sink)
+        .await
+        .unwrap();
+    assert!((sim.now_s() - 1234.5).abs() < 1e-9);
+    // Samples every 10 s from 0 to 1230 s.
+    assert_eq!(sink.readings.len(), 124);
+}
+
+fn plan_of(cell: &Cell) -> mgp::plan::Plan {
+    plan(vec![cell.clone()])
+}

@@ -31,10 +31,9 @@ mod probe;
 mod sweep;
 pub mod testing;
 
-pub use cell::Which;
-pub use error::SimError;
+pub use error::{At, SimError};
 pub use param_sets::{CellParams, LiParams, MgParams, PsParams};
-pub use params::{Entry, ParamSet, Params};
+pub use params::{Bound, Entry, Kind, ParamKey, ParamSet, Params};
 pub use probe::ElectrodeProbe;
 
 use crate::instrument::{
