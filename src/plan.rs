@@ -356,7 +356,7 @@ pub enum OnLimit {
     Abort,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PotentialLimit {
     /// Limit on |measured potential|.
     pub max_abs_v: f64,

@@ -1,1 +1,11 @@
 //! Run: the interpreter that walks a `Plan` on an `Instrument`, the journal and the run folder.
+//!
+//! Takes a checked [`crate::plan::Plan`] and anything implementing
+//! [`crate::instrument::Instrument`]; gives a run folder (see [`folder`]) whose journal holds
+//! every reading as it arrived. The interpreter never asks which instrument it drives.
+
+pub mod folder;
+pub mod interpreter;
+pub mod journal;
+pub mod session;
+pub mod summary;

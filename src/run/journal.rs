@@ -1,0 +1,258 @@
+//! The run journal: one JSON record per line, appended and flushed as each event happens.
+//!
+//! A record is `{"seq": n, "t_s": elapsed, "step": index-or-null, "event": kind, …fields}`.
+//! Each line is written with a single `write_all` and flushed to the operating system before
+//! the next event, so a crash, SIGKILL or disconnect leaves every record received so far on
+//! disk. Readers ([`read_journal`]) skip a torn last line (a write cut short by a kill).
+
+use crate::instrument::Reading;
+use crate::plan::{OnLimit, Solute};
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Position in the journal, from 0, continuing across resumes.
+    pub seq: u64,
+    /// Elapsed run time in seconds on the instrument's clock.
+    pub t_s: f64,
+    /// Plan step index; `None` for run-level events.
+    pub step: Option<usize>,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Completed,
+    /// A potential limit ended the step (the run continues).
+    Limited,
+    Failed,
+    Interrupted,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        protocol: String,
+        instrument: String,
+    },
+    /// A resumed run continues in the same folder; the gap is visible in `t_s`.
+    RunResumed {
+        from_step: usize,
+        previous_t_s: f64,
+    },
+    StepStarted {
+        kind: String,
+        cell: String,
+        planned_start_s: f64,
+        planned_duration_s: f64,
+        line: usize,
+    },
+    SweepStarted {
+        sweep: usize,
+    },
+    SweepEnded {
+        sweep: usize,
+    },
+    /// A measurement, exactly as the instrument delivered it.
+    Reading {
+        reading: Reading,
+    },
+    LimitReached {
+        potential_v: f64,
+        max_abs_v: f64,
+        on_limit: OnLimit,
+    },
+    Addition {
+        stock: String,
+        volume_ml: f64,
+        composition_after: Vec<Solute>,
+    },
+    Prompt {
+        message: String,
+    },
+    Answer {
+        answer: Option<String>,
+    },
+    StepEnded {
+        status: StepStatus,
+    },
+    Error {
+        message: String,
+    },
+    RunEnded {
+        status: RunStatus,
+        reason: Option<String>,
+    },
+}
+
+/// Final status of a run (also in the manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Completed,
+    Failed,
+    Interrupted,
+}
+
+/// Appends records to `journal.jsonl`.
+#[derive(Debug)]
+pub struct JournalWriter {
+    file: File,
+    path: PathBuf,
+    next_seq: u64,
+}
+
+impl JournalWriter {
+    /// Creates a new journal, failing if one exists.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+        Ok(JournalWriter {
+            file,
+            path: path.to_path_buf(),
+            next_seq: 0,
+        })
+    }
+
+    /// Opens an existing journal for appending (resume), continuing its sequence numbers.
+    /// A torn last line is terminated first so the next record starts on its own line.
+    pub fn append(path: &Path, next_seq: u64) -> io::Result<Self> {
+        let text = std::fs::read(path)?;
+        let mut file = OpenOptions::new().append(true).open(path)?;
+        if !text.is_empty() && text.last() != Some(&b'\n') {
+            file.write_all(b"\n")?;
+        }
+        Ok(JournalWriter {
+            file,
+            path: path.to_path_buf(),
+            next_seq,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one record and flushes it to the operating system.
+    pub fn write(&mut self, t_s: f64, step: Option<usize>, event: Event) -> io::Result<Record> {
+        let record = Record {
+            seq: self.next_seq,
+            t_s,
+            step,
+            event,
+        };
+        let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        self.file.flush()?;
+        self.next_seq += 1;
+        Ok(record)
+    }
+}
+
+/// What [`read_journal`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalContents {
+    pub records: Vec<Record>,
+    /// A last line without its newline that did not parse (a write cut short).
+    pub torn_tail: bool,
+    /// 1-based line numbers of complete lines that did not parse (reported, not fatal).
+    pub bad_lines: Vec<usize>,
+}
+
+/// Reads a journal, keeping every complete record; a torn last line is skipped.
+pub fn read_journal(path: &Path) -> io::Result<JournalContents> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut contents = JournalContents::default();
+    let mut lines = reader.split(b'\n').peekable();
+    let ends_with_newline = std::fs::read(path)?.last().is_none_or(|b| *b == b'\n');
+    let mut number = 0;
+    while let Some(line) = lines.next() {
+        let line = line?;
+        number += 1;
+        let is_last = lines.peek().is_none();
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Record>(&line) {
+            Ok(record) => contents.records.push(record),
+            Err(_) if is_last && !ends_with_newline => contents.torn_tail = true,
+            Err(_) => contents.bad_lines.push(number),
+        }
+    }
+    Ok(contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_torn_tail_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = JournalWriter::create(&path).unwrap();
+        journal
+            .write(
+                0.0,
+                None,
+                Event::RunStarted {
+                    protocol: "p.mgp".into(),
+                    instrument: "sim".into(),
+                },
+            )
+            .unwrap();
+        let reading = Reading::EisPoint {
+            t_s: 1.5,
+            frequency_hz: 1e6,
+            z_real_ohm: 12.0,
+            z_imag_ohm: -0.5,
+        };
+        journal
+            .write(
+                1.5,
+                Some(0),
+                Event::Reading {
+                    reading: reading.clone(),
+                },
+            )
+            .unwrap();
+        drop(journal);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"{\"seq\":2,\"t_s\":2.0,\"st").unwrap();
+        let contents = read_journal(&path).unwrap();
+        assert_eq!(contents.records.len(), 2);
+        assert!(contents.torn_tail);
+        assert_eq!(contents.records[1].event, Event::Reading { reading });
+        let line = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            line.lines()
+                .nth(1)
+                .unwrap()
+                .contains("\"event\":\"reading\",\"reading\":{\"type\":\"eis_point\"")
+        );
+
+        let mut resumed = JournalWriter::append(&path, 2).unwrap();
+        resumed
+            .write(
+                3.0,
+                None,
+                Event::Error {
+                    message: "x".into(),
+                },
+            )
+            .unwrap();
+        let contents = read_journal(&path).unwrap();
+        assert_eq!(contents.records.len(), 3);
+        assert_eq!(contents.bad_lines, vec![3]);
+    }
+}
