@@ -14,7 +14,9 @@ fn mgp() -> Command {
 }
 
 fn protocol(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("protocols").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("protocols")
+        .join(name)
 }
 
 /// Waits (polling, bounded) until the journal holds at least `n` readings.
@@ -46,7 +48,10 @@ fn wait_with_deadline(child: &mut Child, limit: Duration) -> std::process::ExitS
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "mgp did not stop within {limit:?}");
+        assert!(
+            Instant::now() < deadline,
+            "mgp did not stop within {limit:?}"
+        );
         // Poll interval only: the condition above decides, not the wait.
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -74,8 +79,16 @@ fn a_dry_run_completes_and_writes_the_run_folder() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains(&out.display().to_string()), "prints the run folder: {stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&out.display().to_string()),
+        "prints the run folder: {stdout}"
+    );
     let folder = RunFolder::new(&out);
     let manifest = folder.read_manifest().unwrap();
     assert_eq!(manifest.status, RunStatus::Completed);
@@ -100,9 +113,15 @@ fn sigint_stops_the_run_within_a_second_and_keeps_the_journal() {
     assert!(contents.records.len() >= before);
     assert!(matches!(
         contents.records.last().map(|r| &r.event),
-        Some(Event::RunEnded { status: RunStatus::Interrupted, .. })
+        Some(Event::RunEnded {
+            status: RunStatus::Interrupted,
+            ..
+        })
     ));
-    assert_eq!(RunFolder::new(&out).read_manifest().unwrap().status, RunStatus::Interrupted);
+    assert_eq!(
+        RunFolder::new(&out).read_manifest().unwrap().status,
+        RunStatus::Interrupted
+    );
 }
 
 #[test]
@@ -114,7 +133,10 @@ fn sigterm_interrupts_like_ctrl_c() {
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
     let status = wait_with_deadline(&mut child, Duration::from_secs(1));
     assert_eq!(status.code(), Some(130));
-    assert_eq!(RunFolder::new(&out).read_manifest().unwrap().status, RunStatus::Interrupted);
+    assert_eq!(
+        RunFolder::new(&out).read_manifest().unwrap().status,
+        RunStatus::Interrupted
+    );
 }
 
 #[test]
@@ -128,12 +150,19 @@ fn sigkill_leaves_a_journal_readable_to_its_last_complete_line() {
     let _ = child.wait();
     let contents = read_journal(&journal).unwrap();
     assert!(contents.bad_lines.is_empty());
-    let readings = contents.records.iter().filter(|r| matches!(r.event, Event::Reading { .. })).count();
+    let readings = contents
+        .records
+        .iter()
+        .filter(|r| matches!(r.event, Event::Reading { .. }))
+        .count();
     assert!(readings >= 10);
     let seqs: Vec<u64> = contents.records.iter().map(|r| r.seq).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
     // The manifest still says the run was in progress: nobody finished it.
-    assert_eq!(RunFolder::new(&out).read_manifest().unwrap().status, RunStatus::Running);
+    assert_eq!(
+        RunFolder::new(&out).read_manifest().unwrap().status,
+        RunStatus::Running
+    );
 }
 
 #[test]

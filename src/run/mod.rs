@@ -9,3 +9,4 @@ pub mod interpreter;
 pub mod journal;
 pub mod session;
 pub mod summary;
+pub mod analyze;
