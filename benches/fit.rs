@@ -4,7 +4,9 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use mgp::fit::synthetic::{cpe_t_for_capacitance, spectrum};
-use mgp::fit::{Circuit, FitOptions, LinKkOptions, SpectrumRef, fit, fit_batch, fit_from, fit_sequence, lin_kk};
+use mgp::fit::{
+    Circuit, FitOptions, LinKkOptions, SpectrumRef, fit, fit_batch, fit_from, fit_sequence, lin_kk,
+};
 use mgp::plan::log_frequencies;
 use num_complex::Complex64;
 use rand::{Rng, SeedableRng};
@@ -20,7 +22,12 @@ fn spectra(count: usize, f: &[f64]) -> (Circuit, Vec<Vec<Complex64>>, Vec<[f64; 
         let r = 10f64.powf(rng.random_range(2.0..6.0));
         let c = rng.random_range(15e-6..19e-6);
         let p = rng.random_range(0.85..0.95);
-        let params = [rng.random_range(5.0..50.0), r, cpe_t_for_capacitance(r, c, p), p];
+        let params = [
+            rng.random_range(5.0..50.0),
+            r,
+            cpe_t_for_capacitance(r, c, p),
+            p,
+        ];
         data.push(spectrum(&circuit, &params, f, 0.005, &mut rng));
         truth.push(params);
     }
@@ -60,7 +67,13 @@ fn single(c: &mut Criterion) {
 fn batch(c: &mut Criterion) {
     let f = log_frequencies(1e6, 0.1, 10.0);
     let (circuit, data, _) = spectra(256, &f);
-    let refs: Vec<SpectrumRef> = data.iter().map(|z| SpectrumRef { frequencies_hz: &f, z }).collect();
+    let refs: Vec<SpectrumRef> = data
+        .iter()
+        .map(|z| SpectrumRef {
+            frequencies_hz: &f,
+            z,
+        })
+        .collect();
     let options = FitOptions::default();
     let mut group = c.benchmark_group("batch_256");
     group.throughput(Throughput::Elements(refs.len() as u64));

@@ -10,9 +10,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/lean_mg_cell.csv").to_string());
+    let path = args.next().unwrap_or_else(|| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/lean_mg_cell.csv"
+        )
+        .to_string()
+    });
     let circuit_text = args.next().unwrap_or_else(|| "Re-R(CPE)".to_string());
     let circuit = match Circuit::parse(&circuit_text) {
         Ok(c) => c,
@@ -31,7 +35,10 @@ fn main() -> ExitCode {
     let spectra: Vec<SpectrumRef> = file
         .spectra
         .iter()
-        .map(|s| SpectrumRef { frequencies_hz: &s.frequencies_hz, z: &s.z_ohm })
+        .map(|s| SpectrumRef {
+            frequencies_hz: &s.frequencies_hz,
+            z: &s.z_ohm,
+        })
         .collect();
     let results = fit_batch(&circuit, &spectra, &FitOptions::default());
     println!("{path}: {} spectra, circuit {circuit}", file.spectra.len());

@@ -19,14 +19,20 @@ fn draw<R: Rng>(rng: &mut R) -> Case {
     let c = 17e-6 * rng.random_range(0.9..1.1);
     let p = rng.random_range(0.85..0.95);
     let r0 = rng.random_range(5.0..50.0);
-    Case { params: [r0, r1, cpe_t_for_capacitance(r1, c, p), p], c }
+    Case {
+        params: [r0, r1, cpe_t_for_capacitance(r1, c, p), p],
+        c,
+    }
 }
 
 /// Whether the fit recovers R1 within 2 % and C within 5 %.
 fn recovered(circuit: &Circuit, f: &[f64], case: &Case, weighting: Weighting, seed: u64) -> bool {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let z = spectrum(circuit, &case.params, f, 0.005, &mut rng);
-    let options = FitOptions { weighting, ..FitOptions::default() };
+    let options = FitOptions {
+        weighting,
+        ..FitOptions::default()
+    };
     let Ok(result) = fit(circuit, f, &z, &options) else {
         return false;
     };

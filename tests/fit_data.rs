@@ -24,17 +24,26 @@ fn header_without_rows() {
 
 #[test]
 fn non_numeric_field() {
-    insta::assert_snapshot!(error("words.csv", "f,z',z''\n100,1,-1\n10,abc,-2\n1,3,-3\n"));
+    insta::assert_snapshot!(error(
+        "words.csv",
+        "f,z',z''\n100,1,-1\n10,abc,-2\n1,3,-3\n"
+    ));
 }
 
 #[test]
 fn negative_frequency() {
-    insta::assert_snapshot!(error("negative.csv", "f,z',z''\n100,1,-1\n-10,2,-2\n1,3,-3\n"));
+    insta::assert_snapshot!(error(
+        "negative.csv",
+        "f,z',z''\n100,1,-1\n-10,2,-2\n1,3,-3\n"
+    ));
 }
 
 #[test]
 fn duplicate_frequency() {
-    insta::assert_snapshot!(error("duplicate.csv", "f,z',z''\n100,1,-1\n10,2,-2\n10,2.5,-2\n1,3,-3\n"));
+    insta::assert_snapshot!(error(
+        "duplicate.csv",
+        "f,z',z''\n100,1,-1\n10,2,-2\n10,2.5,-2\n1,3,-3\n"
+    ));
 }
 
 #[test]
@@ -54,17 +63,26 @@ fn mismatched_columns() {
 
 #[test]
 fn missing_column() {
-    insta::assert_snapshot!(error("columns.csv", "frequency,modulus,phase\n100,1,-1\n10,2,-2\n"));
+    insta::assert_snapshot!(error(
+        "columns.csv",
+        "frequency,modulus,phase\n100,1,-1\n10,2,-2\n"
+    ));
 }
 
 #[test]
 fn mpt_with_a_broken_header_count() {
-    insta::assert_snapshot!(error("broken.mpt", "EC-Lab ASCII FILE\nNb header lines : many\nfreq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\n"));
+    insta::assert_snapshot!(error(
+        "broken.mpt",
+        "EC-Lab ASCII FILE\nNb header lines : many\nfreq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\n"
+    ));
 }
 
 #[test]
 fn several_problems_are_reported_together() {
-    insta::assert_snapshot!(error("several.csv", "f;z';z''\n100;1;-1\n10;x;-2\n1;3;y\n0,1;4\n"));
+    insta::assert_snapshot!(error(
+        "several.csv",
+        "f;z';z''\n100;1;-1\n10;x;-2\n1;3;y\n0,1;4\n"
+    ));
 }
 
 proptest! {

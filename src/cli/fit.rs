@@ -5,7 +5,10 @@
 
 use super::exit;
 use crate::data::{ImpedanceFile, ReadOptions, read_file};
-use crate::fit::{Circuit, FitError, check_options, FitOptions, FitResult, LinKk, LinKkOptions, SpectrumRef, Weighting, fit_batch, lin_kk};
+use crate::fit::{
+    Circuit, FitError, FitOptions, FitResult, LinKk, LinKkOptions, SpectrumRef, Weighting,
+    check_options, fit_batch, lin_kk,
+};
 use crate::plan::FitWindow;
 use crate::units::{Dimension, Quantity, format_si, trim_number};
 use rayon::prelude::*;
@@ -54,16 +57,28 @@ fn frequency(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let v: f64 = num.trim().parse().map_err(|_| format!("`{s}` is not a frequency"))?;
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a frequency"))?;
     let hz = if unit.trim().is_empty() {
         v
     } else {
         match Quantity::from_unit(v, unit.trim()) {
             Some(q) if q.dimension == Dimension::Frequency => q.value,
-            _ => return Err(format!("`{}` is not a frequency unit (use Hz, mHz, kHz, MHz)", unit.trim())),
+            _ => {
+                return Err(format!(
+                    "`{}` is not a frequency unit (use Hz, mHz, kHz, MHz)",
+                    unit.trim()
+                ));
+            }
         }
     };
-    if hz > 0.0 && hz.is_finite() { Ok(hz) } else { Err(format!("`{s}` is not a positive frequency")) }
+    if hz > 0.0 && hz.is_finite() {
+        Ok(hz)
+    } else {
+        Err(format!("`{s}` is not a positive frequency"))
+    }
 }
 
 fn weighting(s: &str) -> Result<Weighting, String> {
@@ -71,15 +86,28 @@ fn weighting(s: &str) -> Result<Weighting, String> {
 }
 
 fn name_value(s: &str) -> Result<(String, f64), String> {
-    let (name, value) = s.split_once('=').ok_or_else(|| format!("`{s}`: write NAME=VALUE, e.g. R0=12.5"))?;
-    let value: f64 = value.trim().parse().map_err(|_| format!("`{value}` is not a number"))?;
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: write NAME=VALUE, e.g. R0=12.5"))?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number"))?;
     Ok((name.trim().to_string(), value))
 }
 
 fn name_range(s: &str) -> Result<(String, f64, f64), String> {
-    let (name, range) = s.split_once('=').ok_or_else(|| format!("`{s}`: write NAME=LOW:HIGH, e.g. CPE1_P=0.5:1"))?;
-    let (lo, hi) = range.split_once(':').ok_or_else(|| format!("`{range}`: write LOW:HIGH"))?;
-    let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("`{v}` is not a number"));
+    let (name, range) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: write NAME=LOW:HIGH, e.g. CPE1_P=0.5:1"))?;
+    let (lo, hi) = range
+        .split_once(':')
+        .ok_or_else(|| format!("`{range}`: write LOW:HIGH"))?;
+    let num = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("`{v}` is not a number"))
+    };
     Ok((name.trim().to_string(), num(lo)?, num(hi)?))
 }
 
@@ -91,7 +119,12 @@ pub fn run(args: Args) -> u8 {
             return exit::INVALID;
         }
     };
-    let file = match read_file(&args.file, &ReadOptions { drop_inductive: args.drop_inductive }) {
+    let file = match read_file(
+        &args.file,
+        &ReadOptions {
+            drop_inductive: args.drop_inductive,
+        },
+    ) {
         Ok(f) => f,
         Err(e) => {
             super::eprint_diagnostic(&e);
@@ -104,7 +137,10 @@ pub fn run(args: Args) -> u8 {
     let window = if args.arc_window {
         FitWindow::HighFrequencyArc
     } else if args.fmin.is_some() || args.fmax.is_some() {
-        FitWindow::Range { min_hz: args.fmin.unwrap_or(0.0), max_hz: args.fmax.unwrap_or(f64::INFINITY) }
+        FitWindow::Range {
+            min_hz: args.fmin.unwrap_or(0.0),
+            max_hz: args.fmax.unwrap_or(f64::INFINITY),
+        }
     } else {
         FitWindow::All
     };
@@ -123,7 +159,10 @@ pub fn run(args: Args) -> u8 {
     let refs: Vec<SpectrumRef> = file
         .spectra
         .iter()
-        .map(|s| SpectrumRef { frequencies_hz: &s.frequencies_hz, z: &s.z_ohm })
+        .map(|s| SpectrumRef {
+            frequencies_hz: &s.frequencies_hz,
+            z: &s.z_ohm,
+        })
         .collect();
     let fits = fit_batch(&circuit, &refs, &options);
     let kk: Vec<Option<LinKk>> = file
@@ -143,8 +182,16 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if args.json {
-        let all: Vec<Value> = file.spectra.iter().zip(fits.iter().zip(&kk)).map(|(s, (f, k))| spectrum_json(&s.label, f, k.as_ref())).collect();
-        println!("{}", serde_json::to_string_pretty(&Value::Array(all)).unwrap_or_default());
+        let all: Vec<Value> = file
+            .spectra
+            .iter()
+            .zip(fits.iter().zip(&kk))
+            .map(|(s, (f, k))| spectrum_json(&s.label, f, k.as_ref()))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Value::Array(all)).unwrap_or_default()
+        );
     } else {
         print!("{}", table(&file, &circuit, &options, &fits, &kk));
     }
@@ -166,14 +213,31 @@ fn spectrum_json(label: &str, fit: &Result<FitResult, FitError>, kk: Option<&Lin
             out.insert("reduced_chi2".into(), json!(r.reduced_chi2));
             let arc = r.main_arc();
             out.insert("c_eff_f".into(), json!(arc.map(|a| a.c_eff_f)));
-            out.insert("c_eff_stderr_f".into(), json!(arc.and_then(|a| a.c_eff_stderr)));
+            out.insert(
+                "c_eff_stderr_f".into(),
+                json!(arc.and_then(|a| a.c_eff_stderr)),
+            );
             out.insert("f_peak_hz".into(), json!(arc.map(|a| a.f_peak_hz)));
-            out.insert("f_peak_stderr_hz".into(), json!(arc.and_then(|a| a.f_peak_stderr)));
+            out.insert(
+                "f_peak_stderr_hz".into(),
+                json!(arc.and_then(|a| a.f_peak_stderr)),
+            );
             out.insert("arcs".into(), json!(r.arcs));
             out.insert("points".into(), json!(r.points));
-            out.insert("window_hz".into(), json!([r.window_min_hz, r.window_max_hz]));
+            out.insert(
+                "window_hz".into(),
+                json!([r.window_min_hz, r.window_max_hz]),
+            );
             out.insert("converged".into(), json!(r.converged));
-            out.insert("warnings".into(), json!(r.warnings.iter().map(ToString::to_string).collect::<Vec<_>>()));
+            out.insert(
+                "warnings".into(),
+                json!(
+                    r.warnings
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                ),
+            );
         }
         Err(e) => {
             out.insert("error".into(), json!(e.to_string()));
@@ -195,7 +259,9 @@ fn show(value: f64, unit: &str) -> String {
     };
     match dimension {
         Some(d) if unit != "s" => format_si(value, d),
-        _ if value != 0.0 && (value.abs() >= 1e4 || value.abs() < 1e-2) => format!("{value:.4e} {unit}").trim().to_string(),
+        _ if value != 0.0 && (value.abs() >= 1e4 || value.abs() < 1e-2) => {
+            format!("{value:.4e} {unit}").trim().to_string()
+        }
         _ => format!("{} {unit}", trim_number(value)).trim().to_string(),
     }
 }
@@ -211,7 +277,11 @@ fn percent(x: f64) -> String {
 
 fn stderr_text(value: f64, stderr: Option<f64>, unit: &str) -> String {
     match stderr {
-        Some(e) if value != 0.0 => format!("± {} ({} %)", show(e, unit), percent(100.0 * e / value.abs())),
+        Some(e) if value != 0.0 => format!(
+            "± {} ({} %)",
+            show(e, unit),
+            percent(100.0 * e / value.abs())
+        ),
         Some(e) => format!("± {}", show(e, unit)),
         None => "—".to_string(),
     }
@@ -226,12 +296,19 @@ fn table(
 ) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "{}: circuit {}, {} weighting", file.path, circuit, options.weighting);
+    let _ = writeln!(
+        out,
+        "{}: circuit {}, {} weighting",
+        file.path, circuit, options.weighting
+    );
     if file.areal {
         let _ = writeln!(out, "values are per cm², as in the file");
     }
     for ((s, fit), kk) in file.spectra.iter().zip(fits).zip(kk) {
-        let (lo, hi) = s.frequencies_hz.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &f| (a.min(f), b.max(f)));
+        let (lo, hi) = s
+            .frequencies_hz
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), &f| (a.min(f), b.max(f)));
         let _ = writeln!(
             out,
             "\nspectrum {} ({} points, {} to {})",
@@ -257,17 +334,35 @@ fn table(
             .params
             .iter()
             .map(|p| {
-                let err = if p.fixed { "fixed".to_string() } else { stderr_text(p.value, p.stderr, &p.unit) };
+                let err = if p.fixed {
+                    "fixed".to_string()
+                } else {
+                    stderr_text(p.value, p.stderr, &p.unit)
+                };
                 (p.name.clone(), show(p.value, &p.unit), err)
             })
             .collect();
-        let w0 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0).max(9);
-        let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).max(5);
+        let w0 = rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(9);
+        let w1 = rows
+            .iter()
+            .map(|r| r.1.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
         let _ = writeln!(out, "  {:w0$}  {:w1$}  std. error", "parameter", "value");
         for (name, value, err) in rows {
             let _ = writeln!(out, "  {name:w0$}  {value:w1$}  {err}");
         }
-        let _ = writeln!(out, "  chi2 {:.4e} (reduced {:.4e}), {} iterations", r.chi2, r.reduced_chi2, r.iterations);
+        let _ = writeln!(
+            out,
+            "  chi2 {:.4e} (reduced {:.4e}), {} iterations",
+            r.chi2, r.reduced_chi2, r.iterations
+        );
         for a in &r.arcs {
             let _ = writeln!(
                 out,
@@ -281,8 +376,17 @@ fn table(
         }
         match kk {
             Some(k) => {
-                let verdict = if k.ok { "ok" } else { "FAILED (drift or nonlinearity: residuals above 1 %)" };
-                let _ = writeln!(out, "  Lin-KK: {verdict}, residual rms {} % (M = {})", percent(100.0 * k.rms), k.m);
+                let verdict = if k.ok {
+                    "ok"
+                } else {
+                    "FAILED (drift or nonlinearity: residuals above 1 %)"
+                };
+                let _ = writeln!(
+                    out,
+                    "  Lin-KK: {verdict}, residual rms {} % (M = {})",
+                    percent(100.0 * k.rms),
+                    k.m
+                );
             }
             None => {
                 let _ = writeln!(out, "  Lin-KK: not possible (too few points)");

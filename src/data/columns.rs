@@ -31,11 +31,36 @@ const REAL: &[&str] = &[
     "z_r", "re", "realz", "real(z)", "zprime", "z1",
 ];
 const IMAG: &[&str] = &[
-    "z''", "z\"", "z′′", "z″", "zimag", "z_imag", "z.imag", "im(z)", "imz", "im_z", "zim", "z_im",
-    "imag", "zi", "z_i", "im", "imagz", "imag(z)", "zdoubleprime", "z2",
+    "z''",
+    "z\"",
+    "z′′",
+    "z″",
+    "zimag",
+    "z_imag",
+    "z.imag",
+    "im(z)",
+    "imz",
+    "im_z",
+    "zim",
+    "z_im",
+    "imag",
+    "zi",
+    "z_i",
+    "im",
+    "imagz",
+    "imag(z)",
+    "zdoubleprime",
+    "z2",
 ];
 /// Preferred first: an explicit spectrum column, then EC-Lab's `z cycle`, then `cycle number`.
-const SPECTRUM: &[&str] = &["spectrum", "zcycle", "cyclenumber", "cycle", "sweep", "loop"];
+const SPECTRUM: &[&str] = &[
+    "spectrum",
+    "zcycle",
+    "cyclenumber",
+    "cycle",
+    "sweep",
+    "loop",
+];
 
 /// Unit suffixes of snake_case column names, longest first.
 const SNAKE_UNITS: &[(&str, &str)] = &[
@@ -53,7 +78,11 @@ fn name_and_unit(cell: &str) -> (String, Option<String>) {
     let cell = cell.trim();
     let (mut name, mut unit) = (cell.to_string(), None);
     if let Some(open) = cell.rfind(['[', '(']) {
-        let close = if cell[open..].starts_with('[') { ']' } else { ')' };
+        let close = if cell[open..].starts_with('[') {
+            ']'
+        } else {
+            ')'
+        };
         if cell.ends_with(close) && open > 0 {
             let inside = &cell[open + 1..cell.len() - 1];
             // `Re(Z)` is a name, `Z' (Ohm)` a unit: only known units are taken off.
@@ -109,27 +138,43 @@ pub fn classify(index: usize, cell: &str) -> Option<Column> {
     };
     let (factor, areal) = match (role, unit.as_deref().and_then(units::lookup)) {
         (Role::Frequency, Some(u)) if u.dimension == Dimension::Frequency => (u.factor, false),
-        (Role::Real | Role::Imag | Role::NegImag, Some(u)) if u.dimension == Dimension::Resistance => {
+        (Role::Real | Role::Imag | Role::NegImag, Some(u))
+            if u.dimension == Dimension::Resistance =>
+        {
             (u.factor, false)
         }
-        (Role::Real | Role::Imag | Role::NegImag, Some(u)) if u.dimension == Dimension::ArealResistance => {
+        (Role::Real | Role::Imag | Role::NegImag, Some(u))
+            if u.dimension == Dimension::ArealResistance =>
+        {
             (u.factor, true)
         }
         _ => (1.0, false),
     };
-    Some(Column { index, role, factor, areal })
+    Some(Column {
+        index,
+        role,
+        factor,
+        areal,
+    })
 }
 
 /// The columns of a header: the first of each role, the spectrum column by preference.
 pub fn recognise(cells: &[&str]) -> Vec<Column> {
-    let all: Vec<Column> = cells.iter().enumerate().filter_map(|(i, c)| classify(i, c)).collect();
+    let all: Vec<Column> = cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| classify(i, c))
+        .collect();
     let mut out: Vec<Column> = Vec::new();
     for role in [Role::Frequency, Role::Real] {
         if let Some(c) = all.iter().find(|c| c.role == role) {
             out.push(*c);
         }
     }
-    if let Some(c) = all.iter().find(|c| matches!(c.role, Role::Imag | Role::NegImag)) {
+    if let Some(c) = all
+        .iter()
+        .find(|c| matches!(c.role, Role::Imag | Role::NegImag))
+    {
         out.push(*c);
     }
     let spectrum = SPECTRUM.iter().find_map(|want| {
@@ -151,7 +196,10 @@ pub fn spellings_help(what: Role) -> String {
         Role::Spectrum => SPECTRUM,
     };
     let shown: Vec<String> = list.iter().take(6).map(|s| format!("`{s}`")).collect();
-    format!("name it one of {} (any case, with a unit such as `/Hz` or `(Ohm)`)", shown.join(", "))
+    format!(
+        "name it one of {} (any case, with a unit such as `/Hz` or `(Ohm)`)",
+        shown.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -160,19 +208,34 @@ mod tests {
 
     #[test]
     fn common_spellings() {
-        let ec_lab = ["freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm", "|Z|/Ohm", "cycle number", "z cycle"];
+        let ec_lab = [
+            "freq/Hz",
+            "Re(Z)/Ohm",
+            "-Im(Z)/Ohm",
+            "|Z|/Ohm",
+            "cycle number",
+            "z cycle",
+        ];
         let cols = recognise(&ec_lab);
         let roles: Vec<(usize, Role)> = cols.iter().map(|c| (c.index, c.role)).collect();
         assert_eq!(
             roles,
-            [(0, Role::Frequency), (1, Role::Real), (2, Role::NegImag), (5, Role::Spectrum)]
+            [
+                (0, Role::Frequency),
+                (1, Role::Real),
+                (2, Role::NegImag),
+                (5, Role::Spectrum)
+            ]
         );
         let plain = ["Frequency (Hz)", "Z' (kOhm)", "Z'' (kOhm)"];
         let cols = recognise(&plain);
         assert_eq!(cols[1].factor, 1e3);
         assert_eq!(cols[2].role, Role::Imag);
         let run = recognise(&["freq_hz", "z_real_ohm", "z_imag_ohm", "time_s"]);
-        assert_eq!(run.iter().map(|c| (c.index, c.role)).collect::<Vec<_>>(), [(0, Role::Frequency), (1, Role::Real), (2, Role::Imag)]);
+        assert_eq!(
+            run.iter().map(|c| (c.index, c.role)).collect::<Vec<_>>(),
+            [(0, Role::Frequency), (1, Role::Real), (2, Role::Imag)]
+        );
         let areal = recognise(&["f [mHz]", "zreal [Ohm cm2]", "-zimag [Ohm cm2]"]);
         assert_eq!(areal[0].factor, 1e-3);
         assert!(areal[1].areal && areal[2].role == Role::NegImag);

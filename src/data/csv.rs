@@ -16,16 +16,26 @@ fn is_blank_or_comment(line: &str) -> bool {
 pub fn layout(text: &Text, from: usize) -> Result<(Layout, bool), DataError> {
     let first = (from..text.lines.len()).find(|&i| !is_blank_or_comment(text.line(i)));
     let Some(first) = first else {
-        return Err(DataError::Empty { path: text.path.clone(), src: text.source(), span: None });
+        return Err(DataError::Empty {
+            path: text.path.clone(),
+            src: text.source(),
+            span: None,
+        });
     };
     // The delimiter is judged on the first data line if there is one (a header may use
     // spaces inside names).
     let next = (first + 1..text.lines.len()).find(|&i| !is_blank_or_comment(text.line(i)));
     let delimiter = Delimiter::detect(text.line(next.unwrap_or(first)));
-    let delimiter = if delimiter == Delimiter::Whitespace { Delimiter::detect(text.line(first)) } else { delimiter };
+    let delimiter = if delimiter == Delimiter::Whitespace {
+        Delimiter::detect(text.line(first))
+    } else {
+        delimiter
+    };
     let cells = delimiter.split(text.line(first));
     let rows_after = |start: usize| -> Vec<usize> {
-        (start..text.lines.len()).filter(|&i| !is_blank_or_comment(text.line(i))).collect()
+        (start..text.lines.len())
+            .filter(|&i| !is_blank_or_comment(text.line(i)))
+            .collect()
     };
     if all_numeric(&cells, delimiter.decimal_comma()) {
         // Headerless: frequency, Z', Z'' in the first three columns.
@@ -40,7 +50,12 @@ pub fn layout(text: &Text, from: usize) -> Result<(Layout, bool), DataError> {
                 span: text.line_span(first),
             });
         }
-        let col = |index, role| Column { index, role, factor: 1.0, areal: false };
+        let col = |index, role| Column {
+            index,
+            role,
+            factor: 1.0,
+            areal: false,
+        };
         return Ok((
             Layout {
                 frequency: col(0, Role::Frequency),
@@ -68,7 +83,8 @@ pub fn layout(text: &Text, from: usize) -> Result<(Layout, bool), DataError> {
     };
     let frequency = get(&[Role::Frequency]).ok_or_else(|| missing("frequency", Role::Frequency))?;
     let real = get(&[Role::Real]).ok_or_else(|| missing("Z' (real part)", Role::Real))?;
-    let imag = get(&[Role::Imag, Role::NegImag]).ok_or_else(|| missing("Z'' (imaginary part)", Role::Imag))?;
+    let imag = get(&[Role::Imag, Role::NegImag])
+        .ok_or_else(|| missing("Z'' (imaginary part)", Role::Imag))?;
     Ok((
         Layout {
             frequency,

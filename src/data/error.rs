@@ -5,8 +5,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use std::sync::Arc;
 use thiserror::Error;
 
-/// The file text shared by all diagnostics about one file.
-pub type Source = NamedSource<Arc<str>>;
+/// The file text shared by all diagnostics about one file (behind an `Arc`, which keeps each
+/// error small and the text shared).
+pub type Source = Arc<NamedSource<Arc<str>>>;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum DataError {
@@ -17,7 +18,9 @@ pub enum DataError {
     #[error("`{path}` holds no impedance data")]
     #[diagnostic(
         code(mgp::data::empty),
-        help("expected rows of frequency, Z' and Z'' (CSV, with or without a header) or an EC-Lab .mpt export")
+        help(
+            "expected rows of frequency, Z' and Z'' (CSV, with or without a header) or an EC-Lab .mpt export"
+        )
     )]
     Empty {
         path: String,
@@ -164,6 +167,11 @@ impl DataError {
         } else {
             "each is listed below".to_string()
         };
-        DataError::Many { path: path.to_string(), count: total, help, problems }
+        DataError::Many {
+            path: path.to_string(),
+            count: total,
+            help,
+            problems,
+        }
     }
 }

@@ -62,7 +62,10 @@ pub struct ImpedanceFile {
 /// Reads an impedance file from disk.
 pub fn read_file(path: &Path, options: &ReadOptions) -> Result<ImpedanceFile, DataError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DataError::Io { path: name.clone(), message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
+        path: name.clone(),
+        message: e.to_string(),
+    })?;
     parse(&name, &bytes, options)
 }
 
@@ -73,7 +76,14 @@ pub fn parse(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Impedanc
         (mpt::layout(&text)?, Format::EcLabMpt)
     } else {
         let (layout, header) = csv::layout(&text, 0)?;
-        (layout, if header { Format::CsvWithHeader } else { Format::CsvHeaderless })
+        (
+            layout,
+            if header {
+                Format::CsvWithHeader
+            } else {
+                Format::CsvHeaderless
+            },
+        )
     };
     let tabled = table::build(&text, &layout, options)?;
     Ok(ImpedanceFile {

@@ -23,9 +23,14 @@ pub fn layout(text: &Text) -> Result<Layout, DataError> {
         src: text.source(),
         span: text.line_span(line),
     };
-    let count_line = (1..text.lines.len().min(4)).find(|&i| text.line(i).to_ascii_lowercase().contains("header lines"));
+    let count_line = (1..text.lines.len().min(4))
+        .find(|&i| text.line(i).to_ascii_lowercase().contains("header lines"));
     let Some(count_line) = count_line else {
-        return Err(bad(0, "no `Nb header lines` after the EC-Lab title".to_string(), "export the file again from EC-Lab as text (.mpt)"));
+        return Err(bad(
+            0,
+            "no `Nb header lines` after the EC-Lab title".to_string(),
+            "export the file again from EC-Lab as text (.mpt)",
+        ));
     };
     let count = text
         .line(count_line)
@@ -50,7 +55,10 @@ pub fn layout(text: &Text) -> Result<Layout, DataError> {
         path: text.path.clone(),
         line: header + 1,
         what: what.to_string(),
-        help: format!("{}; is this an impedance (PEIS/GEIS) export?", columns::spellings_help(role)),
+        help: format!(
+            "{}; is this an impedance (PEIS/GEIS) export?",
+            columns::spellings_help(role)
+        ),
         src: text.source(),
         span: text.line_span(header),
     };
@@ -63,7 +71,9 @@ pub fn layout(text: &Text) -> Result<Layout, DataError> {
         imag,
         spectrum: get(&[Role::Spectrum]),
         expected_fields: cells.len(),
-        rows: (header + 1..text.lines.len()).filter(|&i| !text.line(i).trim().is_empty()).collect(),
+        rows: (header + 1..text.lines.len())
+            .filter(|&i| !text.line(i).trim().is_empty())
+            .collect(),
         delimiter,
         header_line: Some(header),
     })

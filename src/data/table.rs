@@ -4,7 +4,7 @@
 
 use super::columns::{Column, Role};
 use super::error::DataError;
-use super::text::{Text, number, NumberError, Delimiter};
+use super::text::{Delimiter, NumberError, Text, number};
 use super::{ReadOptions, Spectrum};
 use num_complex::Complex64;
 
@@ -89,12 +89,12 @@ pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabl
                 ),
             };
             problems.push(DataError::ColumnCount {
-                    path: text.path.clone(),
-                    line: line + 1,
-                    found: fields.len(),
-                    expected: layout.expected_fields,
-                    help,
-                    src: text.source(),
+                path: text.path.clone(),
+                line: line + 1,
+                found: fields.len(),
+                expected: layout.expected_fields,
+                help,
+                src: text.source(),
                 span: text.line_span(line),
             });
             continue;
@@ -122,7 +122,8 @@ pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabl
                             } else if field.contains(',') && !decimal_comma {
                                 "a decimal comma cannot be told from the separator in comma-separated files; use `;` or tabs between fields".to_string()
                             } else {
-                                "every data row needs numbers in the frequency, Z' and Z'' columns".to_string()
+                                "every data row needs numbers in the frequency, Z' and Z'' columns"
+                                    .to_string()
                             },
                             src: text.source(),
                             span,
@@ -136,10 +137,23 @@ pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabl
         let f = read(&layout.frequency);
         let re = read(&layout.real);
         let im = read(&layout.imag);
-        let group = layout.spectrum.map(|c| spectrum_label(fields[c.index].0, decimal_comma));
+        let group = layout
+            .spectrum
+            .map(|c| spectrum_label(fields[c.index].0, decimal_comma));
         if let (Some(f), Some(re), Some(im)) = (f, re, im) {
-            let im = if layout.imag.role == Role::NegImag { -im } else { im };
-            points.push(Point { line, f, re, im, f_span: fields[layout.frequency.index].1, group });
+            let im = if layout.imag.role == Role::NegImag {
+                -im
+            } else {
+                im
+            };
+            points.push(Point {
+                line,
+                f,
+                re,
+                im,
+                f_span: fields[layout.frequency.index].1,
+                group,
+            });
         }
     }
     if !problems.is_empty() {
@@ -159,7 +173,10 @@ pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabl
         let positive = points.iter().filter(|p| p.im > 0.0).count();
         if 2 * positive > points.len() {
             points.iter_mut().for_each(|p| p.im = -p.im);
-            notes.push("the Z'' column is mostly positive: read as −Z'' (capacitive data have Z'' < 0)".to_string());
+            notes.push(
+                "the Z'' column is mostly positive: read as −Z'' (capacitive data have Z'' < 0)"
+                    .to_string(),
+            );
         }
     }
     let groups = group_points(points);
@@ -170,7 +187,10 @@ pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabl
             let before = pts.len();
             pts.retain(|p| p.im <= 0.0);
             if pts.len() < before {
-                notes.push(format!("spectrum {label}: dropped {} inductive point(s) (Z'' > 0)", before - pts.len()));
+                notes.push(format!(
+                    "spectrum {label}: dropped {} inductive point(s) (Z'' > 0)",
+                    before - pts.len()
+                ));
             }
         }
         check_spectrum(text, &label, &pts, first_line, options, &mut problems);
@@ -185,7 +205,11 @@ pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabl
         return Err(problems.into_error(&text.path));
     }
     let areal = layout.real.areal;
-    Ok(Tabled { spectra, notes, areal })
+    Ok(Tabled {
+        spectra,
+        notes,
+        areal,
+    })
 }
 
 /// `1.000000E+000` and `1` name the same cycle.
@@ -211,9 +235,9 @@ fn group_points(points: Vec<Point>) -> Vec<(String, Vec<Point>)> {
         return groups;
     }
     for p in points {
-        let restart = groups.last().is_some_and(|(_, v)| {
-            v.len() >= 2 && (p.f - v[0].f).abs() <= 1e-9 * v[0].f.abs()
-        });
+        let restart = groups
+            .last()
+            .is_some_and(|(_, v)| v.len() >= 2 && (p.f - v[0].f).abs() <= 1e-9 * v[0].f.abs());
         if groups.is_empty() || restart {
             groups.push(((groups.len() + 1).to_string(), Vec::new()));
         }
@@ -268,7 +292,8 @@ fn check_spectrum(
             spectrum: label.to_string(),
             count: pts.len(),
             help: if options.drop_inductive {
-                "the other points were dropped as inductive; read without --drop-inductive".to_string()
+                "the other points were dropped as inductive; read without --drop-inductive"
+                    .to_string()
             } else {
                 "an impedance spectrum needs points at several frequencies".to_string()
             },

@@ -9,7 +9,10 @@ fn read(name: &str, text: &[u8]) -> ImpedanceFile {
 
 #[test]
 fn header_csv_with_minus_z_imag() {
-    let f = read("a.csv", b"freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm\n1000,10,0.5\n100,12,3\n10,20,5\n");
+    let f = read(
+        "a.csv",
+        b"freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm\n1000,10,0.5\n100,12,3\n10,20,5\n",
+    );
     assert_eq!(f.format, Format::CsvWithHeader);
     let s = &f.spectra[0];
     assert_eq!(s.frequencies_hz, [1000.0, 100.0, 10.0]);
@@ -20,7 +23,10 @@ fn header_csv_with_minus_z_imag() {
 
 #[test]
 fn positive_z_imag_column_is_detected_as_minus_z_imag() {
-    let f = read("a.csv", b"Frequency (Hz);Z' (kOhm);Z'' (kOhm)\n1000;0,01;0,0005\n100;0,012;0,003\n");
+    let f = read(
+        "a.csv",
+        b"Frequency (Hz);Z' (kOhm);Z'' (kOhm)\n1000;0,01;0,0005\n100;0,012;0,003\n",
+    );
     let s = &f.spectra[0];
     assert_eq!(s.z_ohm[0], Complex64::new(10.0, -0.5));
     assert_eq!(f.notes.len(), 1, "{:?}", f.notes);
@@ -39,14 +45,24 @@ fn spectrum_column_splits_and_inductive_points_can_be_dropped() {
     let f = read("c.txt", text);
     assert_eq!(f.spectra.len(), 2);
     assert_eq!(f.spectra[1].label, "2");
-    let dropped = parse("c.txt", text, &ReadOptions { drop_inductive: true }).unwrap();
+    let dropped = parse(
+        "c.txt",
+        text,
+        &ReadOptions {
+            drop_inductive: true,
+        },
+    )
+    .unwrap();
     assert_eq!(dropped.spectra[0].frequencies_hz, [1e3, 10.0]);
     assert_eq!(dropped.notes.len(), 2);
 }
 
 #[test]
 fn concatenated_sweeps_without_a_column_are_split_where_the_sweep_restarts() {
-    let f = read("d.csv", b"f,z',z''\n100,1,-1\n10,2,-2\n100,1,-1.1\n10,2,-2.1\n");
+    let f = read(
+        "d.csv",
+        b"f,z',z''\n100,1,-1\n10,2,-2\n100,1,-1.1\n10,2,-2.1\n",
+    );
     assert_eq!(f.spectra.len(), 2);
     assert_eq!(f.spectra[1].lines, [4, 5]);
 }
@@ -62,7 +78,8 @@ pub fn ec_lab_bytes() -> Vec<u8> {
         for (f, frac) in [(1e5, 0.01f64), (1e2, 0.5), (1.0, 0.9)] {
             let re = 10.0 + r * frac;
             let im = r * 0.4 * frac.sqrt();
-            let line = format!("{f:.7E}\t{re:.7E}\t{im:.7E}\t0\t0\t{cycle:.6E}\t\r\n").replace('.', ",");
+            let line =
+                format!("{f:.7E}\t{re:.7E}\t{im:.7E}\t0\t0\t{cycle:.6E}\t\r\n").replace('.', ",");
             out.extend_from_slice(line.as_bytes());
         }
     }

@@ -11,6 +11,7 @@ pub struct Text {
     pub text: Arc<str>,
     /// (start, end) of each line without its terminator.
     pub lines: Vec<(usize, usize)>,
+    named: Source,
 }
 
 impl Text {
@@ -28,16 +29,31 @@ impl Text {
         let mut start = 0;
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
-                let end = if i > start && text.as_bytes()[i - 1] == b'\r' { i - 1 } else { i };
+                let end = if i > start && text.as_bytes()[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                };
                 lines.push((start, end));
                 start = i + 1;
             }
         }
         if start < text.len() {
-            let end = if text.ends_with('\r') { text.len() - 1 } else { text.len() };
+            let end = if text.ends_with('\r') {
+                text.len() - 1
+            } else {
+                text.len()
+            };
             lines.push((start, end.max(start)));
         }
-        Text { path: path.to_string(), text: Arc::from(text), lines }
+        let text: Arc<str> = Arc::from(text);
+        let named = Arc::new(NamedSource::new(path, text.clone()));
+        Text {
+            path: path.to_string(),
+            text,
+            lines,
+            named,
+        }
     }
 
     pub fn line(&self, index: usize) -> &str {
@@ -46,7 +62,7 @@ impl Text {
     }
 
     pub fn source(&self) -> Source {
-        NamedSource::new(&self.path, self.text.clone())
+        self.named.clone()
     }
 
     /// Span of a whole line (at least one byte so that the label shows).
@@ -58,7 +74,12 @@ impl Text {
     /// Span of a field given its byte range inside line `index`.
     pub fn field_span(&self, index: usize, range: (usize, usize)) -> SourceSpan {
         let (a, _) = self.lines[index];
-        (a + range.0, (range.1 - range.0).max(1).min(self.text.len().saturating_sub(a + range.0)))
+        (
+            a + range.0,
+            (range.1 - range.0)
+                .max(1)
+                .min(self.text.len().saturating_sub(a + range.0)),
+        )
             .into()
     }
 }
@@ -164,7 +185,10 @@ pub fn number(field: &str, decimal_comma: bool) -> Result<f64, NumberError> {
         field
     };
     let lower = s.to_ascii_lowercase();
-    if matches!(lower.trim_start_matches(['+', '-']), "nan" | "inf" | "infinity") {
+    if matches!(
+        lower.trim_start_matches(['+', '-']),
+        "nan" | "inf" | "infinity"
+    ) {
         return Err(NumberError::NotFinite);
     }
     // Rust's parser accepts "inf"/"nan" (handled above) and nothing looser than a number.
@@ -177,7 +201,10 @@ pub fn number(field: &str, decimal_comma: bool) -> Result<f64, NumberError> {
 
 /// True when every field of a line reads as a number (a data row rather than a header).
 pub fn all_numeric(fields: &[(&str, (usize, usize))], decimal_comma: bool) -> bool {
-    !fields.is_empty() && fields.iter().all(|(f, _)| number(f, decimal_comma) != Err(NumberError::NotANumber))
+    !fields.is_empty()
+        && fields
+            .iter()
+            .all(|(f, _)| number(f, decimal_comma) != Err(NumberError::NotANumber))
 }
 
 #[cfg(test)]

@@ -57,7 +57,12 @@ pub fn fit_sequence(
                     // A much worse χ² than last time means the spectrum changed enough for
                     // the warm start to land elsewhere: compare with a cold start.
                     match warm {
-                        Ok(w) if w.converged && w.reduced_chi2 <= 4.0 * p.reduced_chi2.max(1e-300) => Ok(w),
+                        Ok(w)
+                            if w.converged
+                                && w.reduced_chi2 <= 4.0 * p.reduced_chi2.max(1e-300) =>
+                        {
+                            Ok(w)
+                        }
                         other => {
                             let cold = fit(circuit, s.frequencies_hz, s.z, options);
                             match (other, cold) {

@@ -53,7 +53,16 @@ impl<'a> Cnls<'a> {
         free: &'a [usize],
     ) -> Cnls<'a> {
         let ws = Workspace::new(circuit, omega.len());
-        Cnls { circuit, omega, z, w_re, w_im, params, free, ws }
+        Cnls {
+            circuit,
+            omega,
+            z,
+            w_re,
+            w_im,
+            params,
+            free,
+            ws,
+        }
     }
 
     /// Natural value of free parameter `i` from its transformed value.
@@ -73,8 +82,8 @@ impl<'a> Cnls<'a> {
     }
 
     fn load(&mut self, x: &[f64]) {
-        for i in 0..x.len() {
-            let v = self.natural(i, x[i]);
+        for (i, &xi) in x.iter().enumerate() {
+            let v = self.natural(i, xi);
             self.params[self.free[i]] = v;
         }
     }
@@ -110,7 +119,8 @@ impl Problem for Cnls<'_> {
 
     fn jacobian(&mut self, x: &[f64], r: &mut [f64], j: &mut [f64]) -> bool {
         self.load(x);
-        self.circuit.evaluate(&self.params, self.omega, &mut self.ws, true);
+        self.circuit
+            .evaluate(&self.params, self.omega, &mut self.ws, true);
         if !self.write_residuals(r) {
             return false;
         }

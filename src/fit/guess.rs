@@ -75,7 +75,11 @@ impl Features {
         let first = order.first().copied().unwrap_or(0);
         let last = order.last().copied().unwrap_or(0);
         let max_mod = z.iter().map(|z| z.norm()).fold(0.0, f64::max).max(1e-12);
-        let re = if z[first].re > 0.0 { z[first].re } else { 1e-3 * max_mod };
+        let re = if z[first].re > 0.0 {
+            z[first].re
+        } else {
+            1e-3 * max_mod
+        };
         let max_re = z.iter().map(|z| z.re).fold(f64::NEG_INFINITY, f64::max);
         let max_neg_im = z.iter().map(|z| -z.im).fold(0.0, f64::max);
         let span = (max_re - re).max(2.0 * max_neg_im).max(1e-3 * max_mod);
@@ -83,9 +87,7 @@ impl Features {
         let h: Vec<f64> = order.iter().map(|&i| -z[i].im).collect();
         let mut peaks: Vec<(f64, f64)> = (0..h.len())
             .filter(|&k| {
-                h[k] > 0.0
-                    && (k == 0 || h[k - 1] < h[k])
-                    && (k + 1 == h.len() || h[k + 1] <= h[k])
+                h[k] > 0.0 && (k == 0 || h[k - 1] < h[k]) && (k + 1 == h.len() || h[k + 1] <= h[k])
             })
             .map(|k| (f[order[k]], h[k]))
             .collect();
@@ -103,7 +105,12 @@ impl Features {
 }
 
 /// The linearised guess for `[Rs -] R ∥ (CPE|C)`; None for other shapes.
-fn single_arc(circuit: &Circuit, omega: &Omega, z: &[Complex64], features: &Features) -> Option<Vec<f64>> {
+fn single_arc(
+    circuit: &Circuit,
+    omega: &Omega,
+    z: &[Complex64],
+    features: &Features,
+) -> Option<Vec<f64>> {
     let [arc] = circuit.arcs() else { return None };
     let series = circuit.series_resistance();
     let expected = 2 + arc.p.is_some() as usize + series.is_some() as usize;
@@ -148,7 +155,11 @@ fn single_arc(circuit: &Circuit, omega: &Omega, z: &[Complex64], features: &Feat
             }
         }
         // An open arc can give G ≤ 0: take R well beyond the visible span instead.
-        let g = if g > 0.0 { g } else { 1.0 / (10.0 * features.span) };
+        let g = if g > 0.0 {
+            g
+        } else {
+            1.0 / (10.0 * features.span)
+        };
         let cost: f64 = rows
             .iter()
             .map(|(w, y, a_re, a_im)| {
@@ -235,7 +246,11 @@ fn heuristic(circuit: &Circuit, x: &Features) -> Vec<f64> {
                 }
             }
             ElementKind::L => {
-                params[o] = if x.im_hf > 0.0 { x.im_hf / w_max } else { 1e-3 * x.re.max(1e-9) / w_max };
+                params[o] = if x.im_hf > 0.0 {
+                    x.im_hf / w_max
+                } else {
+                    1e-3 * x.re.max(1e-9) / w_max
+                };
             }
             ElementKind::W => params[o] = x.span * w_min.sqrt() / 4.0,
             ElementKind::Wo | ElementKind::Ws => {

@@ -110,7 +110,9 @@ fn normal_least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Optio
         return None;
     }
     let diag: Vec<f64> = (0..cols).map(|i| g[i * cols + i]).collect();
-    let (lo, hi) = diag.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+    let (lo, hi) = diag.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &d| {
+        (lo.min(d), hi.max(d))
+    });
     if lo <= 1e-5 * hi {
         return None;
     }
@@ -123,7 +125,9 @@ fn normal_least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Optio
 fn qr_least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Option<Vec<f64>> {
     // Each column scaled to unit norm so that the rank test treats R (Ω) and L (H) columns
     // alike.
-    let mut q: Vec<Vec<f64>> = (0..cols).map(|j| a[j * rows..(j + 1) * rows].to_vec()).collect();
+    let mut q: Vec<Vec<f64>> = (0..cols)
+        .map(|j| a[j * rows..(j + 1) * rows].to_vec())
+        .collect();
     let col_scale: Vec<f64> = q
         .iter_mut()
         .map(|c| {
@@ -212,7 +216,10 @@ mod tests {
             least_squares(&a, 4, 2, &[1.0, 3.0, 5.0, 7.0]).unwrap(),
             qr_least_squares(&a, 4, 2, &[1.0, 3.0, 5.0, 7.0]).unwrap(),
         ] {
-            assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12, "{x:?}");
+            assert!(
+                (x[0] - 1.0).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12,
+                "{x:?}"
+            );
         }
         // A duplicated column is dependent: the normal equations refuse, QR gives one copy
         // the weight and the other 0.

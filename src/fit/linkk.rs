@@ -34,7 +34,11 @@ pub struct LinKkOptions {
 
 impl Default for LinKkOptions {
     fn default() -> Self {
-        LinKkOptions { mu_criterion: 0.85, max_m: 50, rms_limit: 0.01 }
+        LinKkOptions {
+            mu_criterion: 0.85,
+            max_m: 50,
+            rms_limit: 0.01,
+        }
     }
 }
 
@@ -63,10 +67,16 @@ pub struct LinKk {
 }
 
 /// Runs the test on one spectrum.
-pub fn lin_kk(frequencies_hz: &[f64], z: &[Complex64], options: &LinKkOptions) -> Result<LinKk, FitError> {
+pub fn lin_kk(
+    frequencies_hz: &[f64],
+    z: &[Complex64],
+    options: &LinKkOptions,
+) -> Result<LinKk, FitError> {
     let n = frequencies_hz.len();
     if z.len() != n {
-        return Err(FitError::BadData { reason: format!("{n} frequencies but {} impedances", z.len()) });
+        return Err(FitError::BadData {
+            reason: format!("{n} frequencies but {} impedances", z.len()),
+        });
     }
     let omega: Vec<f64> = frequencies_hz.iter().map(|f| 2.0 * PI * f).collect();
     let w_max = omega.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -77,7 +87,9 @@ pub fn lin_kk(frequencies_hz: &[f64], z: &[Complex64], options: &LinKkOptions) -
     }
     let max_m = options.max_m.min(2 * n - 4).max(1);
     let decades = (w_max / w_min).log10();
-    let mut m = ((2.0 * decades).ceil() as usize).clamp(3, max_m.max(1)).min(max_m);
+    let mut m = ((2.0 * decades).ceil() as usize)
+        .clamp(3, max_m.max(1))
+        .min(max_m);
     let mut chosen: Option<(usize, f64, Vec<f64>, Vec<f64>)> = None;
     loop {
         let taus = time_constants(m, w_min, w_max);
@@ -106,10 +118,23 @@ pub fn lin_kk(frequencies_hz: &[f64], z: &[Complex64], options: &LinKkOptions) -
             }
         })
         .collect();
-    let sum_sq: f64 = residuals.iter().map(|r| r.real * r.real + r.imag * r.imag).sum();
+    let sum_sq: f64 = residuals
+        .iter()
+        .map(|r| r.real * r.real + r.imag * r.imag)
+        .sum();
     let rms = (sum_sq / (2 * n) as f64).sqrt();
-    let max_abs = residuals.iter().map(|r| r.real.abs().max(r.imag.abs())).fold(0.0, f64::max);
-    Ok(LinKk { ok: rms <= options.rms_limit, m, mu, rms, max_abs, residuals })
+    let max_abs = residuals
+        .iter()
+        .map(|r| r.real.abs().max(r.imag.abs()))
+        .fold(0.0, f64::max);
+    Ok(LinKk {
+        ok: rms <= options.rms_limit,
+        m,
+        mu,
+        rms,
+        max_abs,
+        residuals,
+    })
 }
 
 /// τ_k spread logarithmically from 1/ω_max to 1/ω_min (one at 1/ω_max when M = 1).
@@ -118,7 +143,9 @@ fn time_constants(m: usize, w_min: f64, w_max: f64) -> Vec<f64> {
     if m == 1 {
         return vec![lo.exp()];
     }
-    (0..m).map(|k| (lo + (hi - lo) * k as f64 / (m - 1) as f64).exp()).collect()
+    (0..m)
+        .map(|k| (lo + (hi - lo) * k as f64 / (m - 1) as f64).exp())
+        .collect()
 }
 
 /// Unknowns x = [R0, R_1…R_M, L, 1/C]; Z = R0 + Σ R_k/(1 + jωτ_k) + jωL − j/(ωC).
@@ -192,7 +219,10 @@ mod tests {
         let f = log_frequencies(1e6, 1e-2, 10.0);
         let cases: &[(&str, &[f64])] = &[
             ("R0-p(R1,CPE1)", &[50.0, 1e6, 1e-5, 0.6]),
-            ("R0-p(R1,CPE1)-p(R2,CPE2)", &[5.0, 200.0, 1e-7, 0.95, 5e3, 1e-4, 0.8]),
+            (
+                "R0-p(R1,CPE1)-p(R2,CPE2)",
+                &[5.0, 200.0, 1e-7, 0.95, 5e3, 1e-4, 0.8],
+            ),
             ("R0-p(R1,CPE1)-Wo1", &[8.0, 100.0, 1e-5, 0.9, 300.0, 20.0]),
             ("L0-R0-p(R1,C1)", &[2e-6, 3.0, 40.0, 1e-4]),
         ];

@@ -87,7 +87,13 @@ pub fn minimize<P: Problem>(
     let mut converged = false;
     let mut iterations = 0;
     if max_diag == 0.0 || n == 0 {
-        return Some(Outcome { x, jtj: a, chi2: cost, iterations, converged: true });
+        return Some(Outcome {
+            x,
+            jtj: a,
+            chi2: cost,
+            iterations,
+            converged: true,
+        });
     }
 
     while iterations < options.max_iterations {
@@ -160,7 +166,11 @@ pub fn minimize<P: Problem>(
         } else {
             f64::INFINITY
         };
-        let rho = if predicted > 0.0 { (cost - new_cost) / predicted } else { -1.0 };
+        let rho = if predicted > 0.0 {
+            (cost - new_cost) / predicted
+        } else {
+            -1.0
+        };
         if rho > 0.0 && new_cost.is_finite() {
             let decrease = (cost - new_cost) / cost.max(1e-300);
             std::mem::swap(&mut x, &mut x_new);
@@ -184,7 +194,13 @@ pub fn minimize<P: Problem>(
             }
         }
     }
-    Some(Outcome { x, jtj: a, chi2: cost, iterations, converged })
+    Some(Outcome {
+        x,
+        jtj: a,
+        chi2: cost,
+        iterations,
+        converged,
+    })
 }
 
 /// A = JᵀJ, g = Jᵀr for column-major J (each entry a contiguous dot product).
@@ -252,18 +268,34 @@ mod tests {
     #[test]
     fn finds_the_rosenbrock_minimum() {
         let inf = f64::INFINITY;
-        let out = minimize(&mut Rosenbrock, &[-1.2, 1.0], &[-inf; 2], &[inf; 2], &Options::default())
-            .unwrap();
+        let out = minimize(
+            &mut Rosenbrock,
+            &[-1.2, 1.0],
+            &[-inf; 2],
+            &[inf; 2],
+            &Options::default(),
+        )
+        .unwrap();
         assert!(out.converged);
-        assert!((out.x[0] - 1.0).abs() < 1e-6 && (out.x[1] - 1.0).abs() < 1e-6, "{:?}", out.x);
+        assert!(
+            (out.x[0] - 1.0).abs() < 1e-6 && (out.x[1] - 1.0).abs() < 1e-6,
+            "{:?}",
+            out.x
+        );
     }
 
     #[test]
     fn respects_bounds() {
         // With x0 ≤ 0.5 the constrained minimum of Rosenbrock lies on the bound x0 = 0.5.
         let inf = f64::INFINITY;
-        let out = minimize(&mut Rosenbrock, &[-1.2, 1.0], &[-inf, -inf], &[0.5, inf], &Options::default())
-            .unwrap();
+        let out = minimize(
+            &mut Rosenbrock,
+            &[-1.2, 1.0],
+            &[-inf, -inf],
+            &[0.5, inf],
+            &Options::default(),
+        )
+        .unwrap();
         assert!((out.x[0] - 0.5).abs() < 1e-12, "{:?}", out.x);
         assert!((out.x[1] - 0.25).abs() < 1e-6, "{:?}", out.x);
     }

@@ -11,8 +11,8 @@
 //! * [`fit_batch`] — many spectra, each warm-started from the previous, on all cores.
 //! * [`lin_kk`] — the Kramers–Kronig test of Schönleber et al.
 
-pub mod circuit;
 mod batch;
+pub mod circuit;
 mod cnls;
 mod error;
 mod guess;
@@ -25,8 +25,8 @@ mod solve;
 pub mod synthetic;
 pub mod window;
 
-pub use circuit::{Circuit, CircuitError};
 pub use batch::{PARALLEL_THRESHOLD, SpectrumRef, fit_batch, fit_sequence};
+pub use circuit::{Circuit, CircuitError};
 pub use error::FitError;
 pub use linkk::{KkResidual, LinKk, LinKkOptions, lin_kk};
 pub use options::{FitOptions, Weighting};

@@ -47,8 +47,13 @@ pub enum FitWarning {
         f_min_hz: f64,
     },
     /// A parameter ended on one of its bounds.
-    AtBound { param: String, value: f64 },
-    NotConverged { iterations: usize },
+    AtBound {
+        param: String,
+        value: f64,
+    },
+    NotConverged {
+        iterations: usize,
+    },
     /// The parameters are not all determined by the data (standard errors unavailable).
     Undetermined,
 }
@@ -57,7 +62,11 @@ impl std::fmt::Display for FitWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use crate::units::{Dimension, format_si};
         match self {
-            FitWarning::PeakBelowData { r_name, f_peak_hz, f_min_hz } => write!(
+            FitWarning::PeakBelowData {
+                r_name,
+                f_peak_hz,
+                f_min_hz,
+            } => write!(
                 f,
                 "the arc of {r_name} peaks at {}, at or below the lowest measured frequency {}: its resistance is extrapolated",
                 format_si(*f_peak_hz, Dimension::Frequency),
@@ -175,7 +184,10 @@ pub fn arc_order(circuit: &Circuit, values: &[f64], locked: &[bool]) -> Option<V
             continue;
         }
         let params = |a: &Arc| [Some(a.r), Some(a.t), a.p];
-        if group.iter().any(|a| params(a).iter().flatten().any(|&i| locked[i])) {
+        if group
+            .iter()
+            .any(|a| params(a).iter().flatten().any(|&i| locked[i]))
+        {
             continue;
         }
         let tau = |a: &Arc| {

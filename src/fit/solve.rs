@@ -55,17 +55,24 @@ struct Constraints {
 fn resolve(circuit: &Circuit, options: &FitOptions) -> Result<Constraints, FitError> {
     let n = circuit.param_count();
     let index = |name: &str| {
-        circuit.param_index(name).ok_or_else(|| FitError::UnknownParameter {
-            name: name.to_string(),
-            circuit: circuit.text().to_string(),
-            help: match circuit.suggest_param(name) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!(
-                    "its parameters are {}",
-                    circuit.params().iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ")
-                ),
-            },
-        })
+        circuit
+            .param_index(name)
+            .ok_or_else(|| FitError::UnknownParameter {
+                name: name.to_string(),
+                circuit: circuit.text().to_string(),
+                help: match circuit.suggest_param(name) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "its parameters are {}",
+                        circuit
+                            .params()
+                            .iter()
+                            .map(|p| format!("`{}`", p.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+            })
     };
     let check_value = |i: usize, v: f64| -> Result<(), FitError> {
         let info = &circuit.params()[i];
@@ -147,10 +154,17 @@ fn validate(f: &[f64], z: &[Complex64]) -> Result<(), FitError> {
     }
     if let Some(i) = f.iter().position(|f| !(f.is_finite() && *f > 0.0)) {
         return Err(FitError::BadData {
-            reason: format!("frequency {} at point {} is not a positive number", f[i], i + 1),
+            reason: format!(
+                "frequency {} at point {} is not a positive number",
+                f[i],
+                i + 1
+            ),
         });
     }
-    if let Some(i) = z.iter().position(|z| !(z.re.is_finite() && z.im.is_finite()) || z.norm() == 0.0) {
+    if let Some(i) = z
+        .iter()
+        .position(|z| !(z.re.is_finite() && z.im.is_finite()) || z.norm() == 0.0)
+    {
         return Err(FitError::BadData {
             reason: format!("impedance {} at point {} is not usable", z[i], i + 1),
         });
@@ -174,14 +188,20 @@ fn fit_inner(
         .filter(|&i| constraints.fixed[i].is_none())
         .collect();
     if 2 * f.len() <= free.len() {
-        return Err(FitError::TooFewPoints { points: f.len(), free: free.len() });
+        return Err(FitError::TooFewPoints {
+            points: f.len(),
+            free: free.len(),
+        });
     }
     let omega = Omega::from_hz(&f);
     let (w_re, w_im) = weights(&z, options.weighting);
 
     let lower: Vec<f64> = free.iter().map(|&i| constraints.lower[i]).collect();
     let upper: Vec<f64> = free.iter().map(|&i| constraints.upper[i]).collect();
-    let lm_options = lm::Options { max_iterations: options.max_iterations, ..lm::Options::default() };
+    let lm_options = lm::Options {
+        max_iterations: options.max_iterations,
+        ..lm::Options::default()
+    };
     let base: Vec<f64> = (0..circuit.param_count())
         .map(|i| constraints.fixed[i].unwrap_or(1.0))
         .collect();
@@ -189,8 +209,12 @@ fn fit_inner(
 
     // Starting vectors: the warm start, then the automatic ones (user values win). The first
     // that converges inside its bounds is trusted; the others are insurance.
-    let warm = start.filter(|s| s.len() == circuit.param_count()).map(<[f64]>::to_vec);
-    let starts = warm.into_iter().chain(guess::candidates(circuit, &f, &omega, &z));
+    let warm = start
+        .filter(|s| s.len() == circuit.param_count())
+        .map(<[f64]>::to_vec);
+    let starts = warm
+        .into_iter()
+        .chain(guess::candidates(circuit, &f, &omega, &z));
     let mut best: Option<(lm::Outcome, Vec<f64>)> = None;
     for mut s in starts {
         for (i, v) in s.iter_mut().enumerate() {
@@ -198,7 +222,10 @@ fn fit_inner(
                 *v = u;
             }
         }
-        let x0: Vec<f64> = free.iter().map(|&i| Cnls::transformed(circuit, i, usable(circuit, i, s[i]))).collect();
+        let x0: Vec<f64> = free
+            .iter()
+            .map(|&i| Cnls::transformed(circuit, i, usable(circuit, i, s[i])))
+            .collect();
         let Some(outcome) = lm::minimize(&mut problem, &x0, &lower, &upper, &lm_options) else {
             continue;
         };
@@ -212,7 +239,16 @@ fn fit_inner(
         }
     }
     let (outcome, values) = best.ok_or(FitError::Failed)?;
-    finish(circuit, &f, frequencies_hz, options, &constraints, &free, outcome, values)
+    finish(
+        circuit,
+        &f,
+        frequencies_hz,
+        options,
+        &constraints,
+        &free,
+        outcome,
+        values,
+    )
 }
 
 /// A start value the transform accepts (guesses can be degenerate on odd data).
@@ -226,7 +262,9 @@ fn usable(circuit: &Circuit, i: usize, v: f64) -> f64 {
 }
 
 fn touches_bound(x: &[f64], lower: &[f64], upper: &[f64]) -> bool {
-    x.iter().zip(lower.iter().zip(upper)).any(|(v, (lo, hi))| v <= lo || v >= hi)
+    x.iter()
+        .zip(lower.iter().zip(upper))
+        .any(|(v, (lo, hi))| v <= lo || v >= hi)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -243,12 +281,20 @@ fn finish(
     let n = circuit.param_count();
     let m = 2 * f.len();
     let dof = m.saturating_sub(free.len());
-    let reduced = if dof > 0 { outcome.chi2 / dof as f64 } else { f64::NAN };
+    let reduced = if dof > 0 {
+        outcome.chi2 / dof as f64
+    } else {
+        f64::NAN
+    };
     // Covariance of the natural parameters: s² (JᵀJ)⁻¹ with s² = χ²/(m − p). The solver's
     // JᵀJ is in transformed parameters; ∂/∂θ = (1/θ) ∂/∂ln θ, so cov_θ = D cov_x D with
     // D = diag(θ) for log-transformed parameters.
     let k = free.len();
-    let inverse = if dof > 0 { linalg::spd_inverse(&outcome.jtj, k) } else { None };
+    let inverse = if dof > 0 {
+        linalg::spd_inverse(&outcome.jtj, k)
+    } else {
+        None
+    };
     let chain: Vec<f64> = free
         .iter()
         .map(|&i| match circuit.params()[i].kind {
@@ -280,7 +326,9 @@ fn finish(
     }
     let mut warnings = Vec::new();
     if !outcome.converged {
-        warnings.push(FitWarning::NotConverged { iterations: outcome.iterations });
+        warnings.push(FitWarning::NotConverged {
+            iterations: outcome.iterations,
+        });
     }
     if covariance.is_none() && k > 0 {
         warnings.push(FitWarning::Undetermined);
@@ -291,7 +339,10 @@ fn finish(
         let exponent = circuit.params()[i].kind == ParamKind::Exponent;
         let at = x <= constraints.lower[i] + 1e-12 || x >= constraints.upper[i] - 1e-12;
         if at && (user_bound || exponent) {
-            warnings.push(FitWarning::AtBound { param: circuit.params()[i].name.clone(), value: values[i] });
+            warnings.push(FitWarning::AtBound {
+                param: circuit.params()[i].name.clone(),
+                value: values[i],
+            });
         }
     }
     let params: Vec<FittedParam> = circuit

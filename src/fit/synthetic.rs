@@ -49,8 +49,16 @@ pub fn lean_cell_csv() -> String {
     let mut out = String::from("spectrum,time_h,freq_hz,z_real_ohm,z_imag_ohm\n");
     for (k, t_h) in [0.0, 10.0, 20.0].into_iter().enumerate() {
         let r = (40e3 + 18e3 * t_h) / area;
-        let params = [20.0 / area, r, cpe_t_for_capacitance(r, 17e-6 * area, 0.97), 0.97];
-        for (fk, z) in f.iter().zip(spectrum(&circuit, &params, &f, 0.003, &mut rng)) {
+        let params = [
+            20.0 / area,
+            r,
+            cpe_t_for_capacitance(r, 17e-6 * area, 0.97),
+            0.97,
+        ];
+        for (fk, z) in f
+            .iter()
+            .zip(spectrum(&circuit, &params, &f, 0.003, &mut rng))
+        {
             let _ = writeln!(out, "{},{t_h},{fk:.6e},{:.6e},{:.6e}", k + 1, z.re, z.im);
         }
     }

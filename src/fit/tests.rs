@@ -18,7 +18,12 @@ fn recovers_a_noiseless_closed_arc_exactly() {
     let z = c.impedance(&truth, &f);
     let r = fit(&c, &f, &z, &FitOptions::default()).unwrap();
     for (p, t) in r.params.iter().zip(truth) {
-        assert!((p.value - t).abs() <= 1e-6 * t, "{} = {} vs {t}", p.name, p.value);
+        assert!(
+            (p.value - t).abs() <= 1e-6 * t,
+            "{} = {} vs {t}",
+            p.name,
+            p.value
+        );
     }
     let arc = r.main_arc().unwrap();
     assert!((arc.c_eff_f - 17e-6).abs() < 1e-11);
@@ -37,7 +42,11 @@ fn recovers_an_open_arc_with_noise_and_warns() {
     let r1 = r.param("R1").unwrap();
     assert!((r1.value / 1e6 - 1.0).abs() < 0.02, "{r:?}");
     assert!(r1.stderr.unwrap() > 0.0);
-    assert!(r.warnings.iter().any(|w| matches!(w, FitWarning::PeakBelowData { .. })));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| matches!(w, FitWarning::PeakBelowData { .. }))
+    );
 }
 
 #[test]
@@ -70,9 +79,19 @@ fn fixed_and_bounded_parameters_are_respected() {
     assert_eq!(r.param("Re").unwrap().value, 15.0);
     assert!(r.param("Re").unwrap().fixed && r.param("Re").unwrap().stderr.is_none());
     assert!(r.param("CPE_P").unwrap().value <= 0.9 + 1e-12);
-    assert!(r.warnings.iter().any(|w| matches!(w, FitWarning::AtBound { .. })));
-    let bad = FitOptions { fixed: vec![("Rx".into(), 1.0)], ..FitOptions::default() };
-    assert!(matches!(fit(&c, &f, &z, &bad), Err(FitError::UnknownParameter { .. })));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| matches!(w, FitWarning::AtBound { .. }))
+    );
+    let bad = FitOptions {
+        fixed: vec![("Rx".into(), 1.0)],
+        ..FitOptions::default()
+    };
+    assert!(matches!(
+        fit(&c, &f, &z, &bad),
+        Err(FitError::UnknownParameter { .. })
+    ));
 }
 
 #[test]
@@ -91,9 +110,13 @@ fn standard_errors_match_the_scatter_of_repeated_fits() {
         errs.push(r.param("R1").unwrap().stderr.unwrap());
     }
     let mean = values.iter().sum::<f64>() / values.len() as f64;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt();
+    let sd =
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() - 1) as f64).sqrt();
     let predicted = errs.iter().sum::<f64>() / errs.len() as f64;
-    assert!((predicted / sd - 1.0).abs() < 0.3, "predicted {predicted}, observed {sd}");
+    assert!(
+        (predicted / sd - 1.0).abs() < 0.3,
+        "predicted {predicted}, observed {sd}"
+    );
     let _ = rng.random::<u8>();
 }
 
@@ -111,7 +134,12 @@ fn general_circuits_fit_from_automatic_guesses() {
         let z = c.impedance(truth, &f);
         let r = fit(&c, &f, &z, &FitOptions::default()).unwrap();
         for (p, t) in r.params.iter().zip(truth) {
-            assert!((p.value - t).abs() <= 1e-3 * t.abs(), "{text}: {} = {} vs {t}", p.name, p.value);
+            assert!(
+                (p.value - t).abs() <= 1e-3 * t.abs(),
+                "{text}: {} = {} vs {t}",
+                p.name,
+                p.value
+            );
         }
     }
 }

@@ -39,7 +39,9 @@ pub fn select(
 
 fn span(f: &[f64]) -> (f64, f64) {
     f.iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
 }
 
 /// The high-frequency part of the first visible arc: find the apex of −Z'' (its global
@@ -51,7 +53,8 @@ pub fn high_frequency_arc(frequencies_hz: &[f64], z: &[Complex64]) -> Vec<usize>
     // From high to low frequency, whatever order the file used.
     order.sort_by(|&a, &b| frequencies_hz[b].total_cmp(&frequencies_hz[a]));
     let neg_im = |i: usize| -z[i].im;
-    let Some(apex) = (0..order.len()).max_by(|&a, &b| neg_im(order[a]).total_cmp(&neg_im(order[b])))
+    let Some(apex) =
+        (0..order.len()).max_by(|&a, &b| neg_im(order[a]).total_cmp(&neg_im(order[b])))
     else {
         return Vec::new();
     };
@@ -90,7 +93,10 @@ mod tests {
     #[test]
     fn open_arc_apex_is_the_last_point() {
         let f = [1e3, 1e2, 10.0, 1.0];
-        let z: Vec<Complex64> = [1.0, 2.0, 3.0, 4.0].iter().map(|&v| Complex64::new(1.0, -v)).collect();
+        let z: Vec<Complex64> = [1.0, 2.0, 3.0, 4.0]
+            .iter()
+            .map(|&v| Complex64::new(1.0, -v))
+            .collect();
         assert_eq!(high_frequency_arc(&f, &z), vec![0, 1, 2, 3]);
     }
 
@@ -98,7 +104,13 @@ mod tests {
     fn explicit_range_outside_the_data_is_an_error() {
         let f = [1e3, 1e2];
         let z = [Complex64::new(1.0, -1.0); 2];
-        let window = FitWindow::Range { min_hz: 1e5, max_hz: 1e6 };
-        assert!(matches!(select(&window, &f, &z), Err(FitError::EmptyWindow { .. })));
+        let window = FitWindow::Range {
+            min_hz: 1e5,
+            max_hz: 1e6,
+        };
+        assert!(matches!(
+            select(&window, &f, &z),
+            Err(FitError::EmptyWindow { .. })
+        ));
     }
 }

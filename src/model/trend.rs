@@ -16,7 +16,11 @@ pub struct LinearFit {
 pub fn linear_fit(x: &[f64], y: &[f64]) -> LinearFit {
     let n = x.len().min(y.len()) as f64;
     if n < 2.0 {
-        return LinearFit { slope: f64::NAN, intercept: f64::NAN, r2: f64::NAN };
+        return LinearFit {
+            slope: f64::NAN,
+            intercept: f64::NAN,
+            r2: f64::NAN,
+        };
     }
     let mx = x.iter().sum::<f64>() / n;
     let my = y.iter().sum::<f64>() / n;
@@ -30,7 +34,11 @@ pub fn linear_fit(x: &[f64], y: &[f64]) -> LinearFit {
         .zip(y)
         .map(|(a, b)| (b - intercept - slope * a).powi(2))
         .sum();
-    LinearFit { slope, intercept, r2: 1.0 - ss_res / syy }
+    LinearFit {
+        slope,
+        intercept,
+        r2: 1.0 - ss_res / syy,
+    }
 }
 
 /// How constant a product a·b stays: (max − min)/mean of the products (0 when constant).

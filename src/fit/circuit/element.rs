@@ -185,13 +185,7 @@ pub fn evaluate(
 
 /// Z = 1/(T (jω)^P) = ω^−P e^{−jπP/2} / T. The phase factor is the same at every point, so
 /// only one `exp` per point is needed.
-fn cpe(
-    t: f64,
-    p: f64,
-    w: &Omega,
-    z: &mut [Complex64],
-    dz: Option<&mut [Complex64]>,
-) {
+fn cpe(t: f64, p: f64, w: &Omega, z: &mut [Complex64], dz: Option<&mut [Complex64]>) {
     let phase = Complex64::from_polar(1.0 / t, -p * FRAC_PI_2);
     for (zk, &lw) in z.iter_mut().zip(&w.ln_omega) {
         *zk = phase * (-p * lw).exp();
@@ -220,7 +214,10 @@ fn warburg(
     z: &mut [Complex64],
     dz: Option<&mut [Complex64]>,
 ) {
-    let sqrt_j = Complex64::new(std::f64::consts::FRAC_1_SQRT_2, std::f64::consts::FRAC_1_SQRT_2);
+    let sqrt_j = Complex64::new(
+        std::f64::consts::FRAC_1_SQRT_2,
+        std::f64::consts::FRAC_1_SQRT_2,
+    );
     match dz {
         None => {
             for (zk, &om) in z.iter_mut().zip(&w.omega) {
@@ -291,7 +288,11 @@ mod tests {
     #[test]
     fn cpe_with_p_one_is_a_capacitor() {
         // T = 1e-6, P = 1, f = 1/(2π) Hz → ω = 1 → Z = −j·1e6
-        let (z, _) = eval_one(ElementKind::Cpe, &[1e-6, 1.0], 1.0 / (2.0 * std::f64::consts::PI));
+        let (z, _) = eval_one(
+            ElementKind::Cpe,
+            &[1e-6, 1.0],
+            1.0 / (2.0 * std::f64::consts::PI),
+        );
         assert!((z - Complex64::new(0.0, -1e6)).norm() < 1e-6);
     }
 
@@ -316,7 +317,11 @@ mod tests {
                     let (z1, _) = eval_one(kind, &p, f);
                     let fd = (z1 - z0) / h;
                     let err = (fd - dz[k]).norm() / dz[k].norm().max(1e-300);
-                    assert!(err < 1e-4, "{kind:?} param {k} at {f} Hz: {fd} vs {}", dz[k]);
+                    assert!(
+                        err < 1e-4,
+                        "{kind:?} param {k} at {f} Hz: {fd} vs {}",
+                        dz[k]
+                    );
                 }
             }
         }

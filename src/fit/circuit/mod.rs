@@ -191,8 +191,14 @@ impl Circuit {
 
     /// Evaluates into `ws` (its `z()` and, with `derivatives`, `dz(k)` per parameter).
     pub fn evaluate(&self, params: &[f64], omega: &Omega, ws: &mut Workspace, derivatives: bool) {
-        self.program
-            .run(&self.elements, &self.offsets, params, omega, ws, derivatives);
+        self.program.run(
+            &self.elements,
+            &self.offsets,
+            params,
+            omega,
+            ws,
+            derivatives,
+        );
     }
 
     pub(crate) fn program(&self) -> &eval::Program {

@@ -15,6 +15,7 @@
 use super::element::ElementKind;
 use super::{Element, Node};
 use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A circuit string that cannot be read. Carries the string and the span of the problem.
@@ -27,7 +28,7 @@ pub enum CircuitError {
     )]
     Empty {
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("nothing here")]
         span: SourceSpan,
     },
@@ -37,7 +38,7 @@ pub enum CircuitError {
         name: String,
         help: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("not an element")]
         span: SourceSpan,
     },
@@ -47,7 +48,7 @@ pub enum CircuitError {
         found: String,
         help: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("{expected}")]
         span: SourceSpan,
         expected: String,
@@ -58,7 +59,7 @@ pub enum CircuitError {
         open: char,
         close: char,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("opened here")]
         span: SourceSpan,
     },
@@ -70,7 +71,7 @@ pub enum CircuitError {
     Duplicate {
         name: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("first here")]
         first: SourceSpan,
         #[label("again here")]
@@ -103,8 +104,8 @@ fn is_cdc(text: &str) -> bool {
             .all(|c| c.is_whitespace() || "()[]".contains(c) || ElementKind::from_cdc(c).is_some())
 }
 
-fn source(text: &str) -> NamedSource<String> {
-    NamedSource::new("circuit", text.to_string())
+fn source(text: &str) -> Arc<NamedSource<String>> {
+    Arc::new(NamedSource::new("circuit", text.to_string()))
 }
 
 fn span(start: usize, end: usize) -> SourceSpan {
@@ -157,7 +158,10 @@ impl Parser<'_> {
         // At the end there is nothing to underline: point at the last character instead.
         let (at, expected) = if len == 0 {
             let last = self.text.trim_end().len();
-            let prev = self.text[..last].chars().next_back().map_or(0, char::len_utf8);
+            let prev = self.text[..last]
+                .chars()
+                .next_back()
+                .map_or(0, char::len_utf8);
             (last - prev..last, format!("{expected} after this"))
         } else {
             (self.pos..self.pos + len, expected.to_string())
@@ -224,7 +228,8 @@ impl Parser<'_> {
             Some(c) if c.is_ascii_alphabetic() => {
                 let start = self.pos;
                 while self.pos < self.bytes.len()
-                    && (self.bytes[self.pos].is_ascii_alphanumeric() || self.bytes[self.pos] == b'_')
+                    && (self.bytes[self.pos].is_ascii_alphanumeric()
+                        || self.bytes[self.pos] == b'_')
                 {
                     self.pos += 1;
                 }
@@ -329,7 +334,9 @@ impl Parser<'_> {
                         break;
                     };
                     let Some(kind) = ElementKind::from_cdc(letter) else {
-                        return Err(self.unexpected("not a CDC element", "CDC letters are R C L Q W O T"));
+                        return Err(
+                            self.unexpected("not a CDC element", "CDC letters are R C L Q W O T")
+                        );
                     };
                     self.pos += letter.len_utf8();
                     let index = self.elements.iter().filter(|e| e.kind == kind).count();
@@ -355,7 +362,11 @@ impl Parser<'_> {
         }
         Ok(collapse(
             merged,
-            if parallel { Node::Parallel } else { Node::Series },
+            if parallel {
+                Node::Parallel
+            } else {
+                Node::Series
+            },
         ))
     }
 }

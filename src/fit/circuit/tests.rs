@@ -29,7 +29,13 @@ fn paper_notation_is_r_parallel_cpe() {
 fn boukamp_cdc() {
     let c = Circuit::parse("R(RQ)").unwrap();
     assert_eq!(names(&c), ["R0", "R1", "Q0_T", "Q0_P"]);
-    assert_eq!(c.root(), &Node::Series(vec![Node::Element(0), Node::Parallel(vec![Node::Element(1), Node::Element(2)])]));
+    assert_eq!(
+        c.root(),
+        &Node::Series(vec![
+            Node::Element(0),
+            Node::Parallel(vec![Node::Element(1), Node::Element(2)])
+        ])
+    );
     // R(C(R(RQ))): R0 − [C0 ∥ (R1 − (R2 ∥ Q0))]
     let nested = Circuit::parse("R(C(R(RQ)))").unwrap();
     let dash = Circuit::parse("R0-p(C0,R1-p(R2,Q0))").unwrap();
@@ -58,8 +64,14 @@ fn r_parallel_c_has_the_textbook_impedance() {
 fn circuit_derivatives_match_finite_differences() {
     let cases: &[(&str, &[f64])] = &[
         ("R0-p(R1,CPE1)", &[12.0, 3e4, 2e-5, 0.9]),
-        ("R0-p(R1,CPE1)-p(R2,CPE2)-Wo1", &[5.0, 100.0, 1e-6, 0.95, 2e3, 1e-4, 0.8, 50.0, 2.0]),
-        ("L0-R0-p(R1-Ws1,C1,CPE1)", &[1e-7, 3.0, 40.0, 20.0, 0.5, 2e-6, 1e-5, 0.7]),
+        (
+            "R0-p(R1,CPE1)-p(R2,CPE2)-Wo1",
+            &[5.0, 100.0, 1e-6, 0.95, 2e3, 1e-4, 0.8, 50.0, 2.0],
+        ),
+        (
+            "L0-R0-p(R1-Ws1,C1,CPE1)",
+            &[1e-7, 3.0, 40.0, 20.0, 0.5, 2e-6, 1e-5, 0.7],
+        ),
         ("R(C(R(RQ)))", &[5.0, 1e-6, 100.0, 1e4, 3e-5, 0.8]),
     ];
     let freqs = crate::plan::log_frequencies(1e6, 1e-2, 3.0);

@@ -5,9 +5,28 @@ use super::AnalysisResult;
 use std::fmt::Write as _;
 
 const FIXED: &[&str] = &[
-    "fit", "step", "sweep", "t_s", "t_h", "ok", "r_ohm_cm2", "r_stderr_ohm_cm2", "c_f_per_cm2",
-    "c_stderr_f_per_cm2", "f_peak_hz", "f_peak_stderr_hz", "f_peak_r_hz_ohm_cm2", "re_ohm_cm2", "p",
-    "chi2", "reduced_chi2", "kk_ok", "kk_rms", "window_min_hz", "window_max_hz", "area_cm2",
+    "fit",
+    "step",
+    "sweep",
+    "t_s",
+    "t_h",
+    "ok",
+    "r_ohm_cm2",
+    "r_stderr_ohm_cm2",
+    "c_f_per_cm2",
+    "c_stderr_f_per_cm2",
+    "f_peak_hz",
+    "f_peak_stderr_hz",
+    "f_peak_r_hz_ohm_cm2",
+    "re_ohm_cm2",
+    "p",
+    "chi2",
+    "reduced_chi2",
+    "kk_ok",
+    "kk_rms",
+    "window_min_hz",
+    "window_max_hz",
+    "area_cm2",
 ];
 
 /// The CSV text: header plus one row per sweep; absent values are empty fields.

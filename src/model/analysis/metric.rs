@@ -25,7 +25,13 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
                 .map(|p| p.1)
                 .ok_or_else(|| format!("no sweep of `{fit}` was fitted"))
         }
-        Metric::SeriesStat { fit, param, stat, from_s, to_s } => {
+        Metric::SeriesStat {
+            fit,
+            param,
+            stat,
+            from_s,
+            to_s,
+        } => {
             let points: Vec<(f64, f64)> = series_points(cx, fit, *param)?
                 .into_iter()
                 .filter(|p| from_s.is_none_or(|a| p.0 >= a) && to_s.is_none_or(|b| p.0 <= b))
@@ -47,15 +53,29 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
             let c = positive(evaluate(capacitance, cx, named)?, "capacitance")?;
             Ok(film::thickness_from_capacitance(c, *eps_r))
         }
-        Metric::Permittivity { capacitance, thickness_m } => {
+        Metric::Permittivity {
+            capacitance,
+            thickness_m,
+        } => {
             let c = evaluate(capacitance, cx, named)?;
             Ok(film::permittivity_from_thickness(c, *thickness_m))
         }
-        Metric::CorrosionCurrent { thickness_m, porosity, duration_s } => {
+        Metric::CorrosionCurrent {
+            thickness_m,
+            porosity,
+            duration_s,
+        } => {
             positive(*duration_s, "duration")?;
-            Ok(corrosion::corrosion_current_density(*thickness_m, *porosity, *duration_s))
+            Ok(corrosion::corrosion_current_density(
+                *thickness_m,
+                *porosity,
+                *duration_s,
+            ))
         }
-        Metric::Ratio { numerator, denominator } => {
+        Metric::Ratio {
+            numerator,
+            denominator,
+        } => {
             let a = evaluate(numerator, cx, named)?;
             let b = evaluate(denominator, cx, named)?;
             if b == 0.0 {
@@ -63,9 +83,10 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
             }
             Ok(trend::ratio(a, b))
         }
-        Metric::Difference { minuend, subtrahend } => {
-            Ok(evaluate(minuend, cx, named)? - evaluate(subtrahend, cx, named)?)
-        }
+        Metric::Difference {
+            minuend,
+            subtrahend,
+        } => Ok(evaluate(minuend, cx, named)? - evaluate(subtrahend, cx, named)?),
         Metric::Named { name } => match named.iter().rev().find(|(n, _)| n == name) {
             Some((_, Ok(v))) => Ok(*v),
             Some((_, Err(e))) => Err(format!("`{name}` is not available: {e}")),
@@ -75,7 +96,11 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
 }
 
 fn positive(v: f64, what: &str) -> Result<f64, String> {
-    if v > 0.0 && v.is_finite() { Ok(v) } else { Err(format!("the {what} is {v}, not positive")) }
+    if v > 0.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("the {what} is {v}, not positive"))
+    }
 }
 
 /// (t_s, value) of every successfully fitted sweep of a series, in time order.
@@ -103,7 +128,11 @@ fn series_points(cx: &Context, fit: &str, param: SeriesParam) -> Result<Vec<(f64
         .filter_map(|s| value(s).map(|v| (s.t_s, v)))
         .collect();
     if points.is_empty() {
-        let reason = series.sweeps.iter().find_map(|s| s.error.clone()).unwrap_or_else(|| "the circuit has no such value".to_string());
+        let reason = series
+            .sweeps
+            .iter()
+            .find_map(|s| s.error.clone())
+            .unwrap_or_else(|| "the circuit has no such value".to_string());
         return Err(format!("no sweep of `{fit}` gave a value ({reason})"));
     }
     Ok(points)
@@ -116,7 +145,10 @@ pub fn statistic(stat: SeriesStat, points: &[(f64, f64)]) -> Result<f64, String>
         _ => 2,
     };
     if points.len() < needed {
-        return Err(format!("{} sweep(s) in the window, {needed} needed", points.len()));
+        return Err(format!(
+            "{} sweep(s) in the window, {needed} needed",
+            points.len()
+        ));
     }
     let t: Vec<f64> = points.iter().map(|p| p.0).collect();
     let v: Vec<f64> = points.iter().map(|p| p.1).collect();
@@ -151,7 +183,11 @@ fn interpolate(points: &[(f64, f64)], at: f64) -> f64 {
         return points[points.len() - 1].1;
     }
     let (a, b) = (points[k - 1], points[k]);
-    if b.0 == a.0 { b.1 } else { a.1 + (b.1 - a.1) * (at - a.0) / (b.0 - a.0) }
+    if b.0 == a.0 {
+        b.1
+    } else {
+        a.1 + (b.1 - a.1) * (at - a.0) / (b.0 - a.0)
+    }
 }
 
 /// A canonical value shown in the unit written in the protocol (`412.3 kOhm cm2`).
@@ -160,8 +196,12 @@ pub fn display(value: f64, dimension: Dimension, unit: &str) -> String {
         Some(v) => format!("{} {unit}", trim_number(v)).trim().to_string(),
         None => match lookup(unit) {
             // A unit of another dimension (e.g. `%` for a plain ratio): use its factor.
-            Some(u) if dimension == Dimension::Dimensionless => format!("{} {unit}", trim_number(value / u.factor)),
-            _ => format!("{} {}", trim_number(value), dimension.canonical_unit()).trim().to_string(),
+            Some(u) if dimension == Dimension::Dimensionless => {
+                format!("{} {unit}", trim_number(value / u.factor))
+            }
+            _ => format!("{} {}", trim_number(value), dimension.canonical_unit())
+                .trim()
+                .to_string(),
         },
     }
 }
@@ -170,7 +210,9 @@ pub fn display(value: f64, dimension: Dimension, unit: &str) -> String {
 pub fn check_text(check: &Check, dimension: Dimension, unit: &str) -> String {
     let d = |v: f64| display(v, dimension, unit);
     match *check {
-        Check::Within { target, rel_tol } => format!("within {} % of {}", trim_number(rel_tol * 100.0), d(target)),
+        Check::Within { target, rel_tol } => {
+            format!("within {} % of {}", trim_number(rel_tol * 100.0), d(target))
+        }
         Check::PlusMinus { target, abs_tol } => format!("{} ± {}", d(target), d(abs_tol)),
         Check::Between { low, high } => format!("between {} and {}", d(low), d(high)),
         Check::Above { bound } => format!("above {}", d(bound)),
@@ -198,11 +240,23 @@ mod tests {
 
     #[test]
     fn display_in_the_written_unit() {
-        assert_eq!(display(412_345.0, Dimension::ArealResistance, "kOhm cm2"), "412.3 kOhm cm2");
-        assert_eq!(display(17.2e-6, Dimension::ArealCapacitance, "uF/cm2"), "17.2 uF/cm2");
+        assert_eq!(
+            display(412_345.0, Dimension::ArealResistance, "kOhm cm2"),
+            "412.3 kOhm cm2"
+        );
+        assert_eq!(
+            display(17.2e-6, Dimension::ArealCapacitance, "uF/cm2"),
+            "17.2 uF/cm2"
+        );
         assert_eq!(display(0.25, Dimension::Dimensionless, "%"), "25 %");
         assert_eq!(display(0.97, Dimension::Dimensionless, ""), "0.97");
-        let c = Check::Within { target: 400e3, rel_tol: 0.15 };
-        assert_eq!(check_text(&c, Dimension::ArealResistance, "kOhm cm2"), "within 15 % of 400 kOhm cm2");
+        let c = Check::Within {
+            target: 400e3,
+            rel_tol: 0.15,
+        };
+        assert_eq!(
+            check_text(&c, Dimension::ArealResistance, "kOhm cm2"),
+            "within 15 % of 400 kOhm cm2"
+        );
     }
 }

@@ -174,7 +174,11 @@ pub fn analyze(plan: &Plan, sweeps: &[SweepData], traces: &[TraceData]) -> Analy
         .iter()
         .map(|spec| series::fit_series(plan, spec, sweeps, &mut warnings))
         .collect();
-    let context = metric::Context { plan, fits: &fits, traces };
+    let context = metric::Context {
+        plan,
+        fits: &fits,
+        traces,
+    };
     let mut named: Vec<(String, Result<f64, String>)> = Vec::new();
     let mut quantities = Vec::new();
     for q in &plan.analysis.quantities {
@@ -216,7 +220,12 @@ pub fn analyze(plan: &Plan, sweeps: &[SweepData], traces: &[TraceData]) -> Analy
             }
         })
         .collect();
-    AnalysisResult { fits, quantities, expects, warnings }
+    AnalysisResult {
+        fits,
+        quantities,
+        expects,
+        warnings,
+    }
 }
 
 #[cfg(test)]

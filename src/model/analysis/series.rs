@@ -2,20 +2,40 @@
 //! values normalised to the cell's normalising area.
 
 use super::{CurvePoint, FitResidual, FitSeries, SweepData, SweepFit};
-use crate::fit::{Circuit, FitError, FitOptions, FitResult, LinKkOptions, SpectrumRef, fit_batch, lin_kk};
+use crate::fit::{
+    Circuit, FitError, FitOptions, FitResult, LinKkOptions, SpectrumRef, fit_batch, lin_kk,
+};
 use crate::plan::{FitSpec, Plan};
 use rayon::prelude::*;
 
-pub fn fit_series(plan: &Plan, spec: &FitSpec, sweeps: &[SweepData], warnings: &mut Vec<String>) -> FitSeries {
-    let known: Vec<usize> = spec.steps.iter().copied().filter(|&i| i < plan.steps.len()).collect();
+pub fn fit_series(
+    plan: &Plan,
+    spec: &FitSpec,
+    sweeps: &[SweepData],
+    warnings: &mut Vec<String>,
+) -> FitSeries {
+    let known: Vec<usize> = spec
+        .steps
+        .iter()
+        .copied()
+        .filter(|&i| i < plan.steps.len())
+        .collect();
     for &i in spec.steps.iter().filter(|&&i| i >= plan.steps.len()) {
         warnings.push(format!("fit `{}`: step {i} is not in the plan", spec.name));
     }
     // Time zero: the start of the first of the steps (steps may be listed in any order).
-    let zero_s = known.iter().map(|&i| plan.steps[i].start_s).fold(f64::INFINITY, f64::min);
+    let zero_s = known
+        .iter()
+        .map(|&i| plan.steps[i].start_s)
+        .fold(f64::INFINITY, f64::min);
     let zero_s = if zero_s.is_finite() { zero_s } else { 0.0 };
     let mut selected: Vec<&SweepData> = sweeps.iter().filter(|s| known.contains(&s.step)).collect();
-    selected.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.step.cmp(&b.step)).then(a.sweep.cmp(&b.sweep)));
+    selected.sort_by(|a, b| {
+        a.start_s
+            .total_cmp(&b.start_s)
+            .then(a.step.cmp(&b.step))
+            .then(a.sweep.cmp(&b.sweep))
+    });
     for &i in &known {
         if !selected.iter().any(|s| s.step == i) {
             warnings.push(format!("fit `{}`: step {i} has no EIS sweep", spec.name));
@@ -32,15 +52,27 @@ pub fn fit_series(plan: &Plan, spec: &FitSpec, sweeps: &[SweepData], warnings: &
     let circuit = match Circuit::parse(&spec.circuit) {
         Ok(c) => c,
         Err(e) => {
-            warnings.push(format!("fit `{}`: the circuit `{}` cannot be read: {e}", spec.name, spec.circuit));
-            series.sweeps = selected.iter().map(|s| failed(s, zero_s, area(plan, s.step), format!("circuit: {e}"))).collect();
+            warnings.push(format!(
+                "fit `{}`: the circuit `{}` cannot be read: {e}",
+                spec.name, spec.circuit
+            ));
+            series.sweeps = selected
+                .iter()
+                .map(|s| failed(s, zero_s, area(plan, s.step), format!("circuit: {e}")))
+                .collect();
             return series;
         }
     };
-    let options = FitOptions { window: spec.window, ..FitOptions::default() };
+    let options = FitOptions {
+        window: spec.window,
+        ..FitOptions::default()
+    };
     let refs: Vec<SpectrumRef> = selected
         .iter()
-        .map(|s| SpectrumRef { frequencies_hz: &s.frequencies_hz, z: &s.z_ohm })
+        .map(|s| SpectrumRef {
+            frequencies_hz: &s.frequencies_hz,
+            z: &s.z_ohm,
+        })
         .collect();
     let results = fit_batch(&circuit, &refs, &options);
     series.sweeps = selected
@@ -50,16 +82,28 @@ pub fn fit_series(plan: &Plan, spec: &FitSpec, sweeps: &[SweepData], warnings: &
         .collect();
     let failed = series.sweeps.iter().filter(|s| !s.ok).count();
     if failed > 0 {
-        warnings.push(format!("fit `{}`: {failed} of {} sweeps could not be fitted", spec.name, series.sweeps.len()));
+        warnings.push(format!(
+            "fit `{}`: {failed} of {} sweeps could not be fitted",
+            spec.name,
+            series.sweeps.len()
+        ));
     }
-    let extrapolated = series.sweeps.iter().filter(|s| s.warnings.iter().any(|w| w.contains("extrapolated"))).count();
+    let extrapolated = series
+        .sweeps
+        .iter()
+        .filter(|s| s.warnings.iter().any(|w| w.contains("extrapolated")))
+        .count();
     if extrapolated > 0 {
         warnings.push(format!(
             "fit `{}`: in {extrapolated} sweep(s) the arc peaks at or below the lowest measured frequency; R is extrapolated there",
             spec.name
         ));
     }
-    let kk_failed = series.sweeps.iter().filter(|s| s.kk_ok == Some(false)).count();
+    let kk_failed = series
+        .sweeps
+        .iter()
+        .filter(|s| s.kk_ok == Some(false))
+        .count();
     if kk_failed > 0 {
         warnings.push(format!(
             "fit `{}`: {kk_failed} sweep(s) fail the Lin-KK test (drift during the sweep, or noise above 1 %)",
@@ -72,7 +116,8 @@ pub fn fit_series(plan: &Plan, spec: &FitSpec, sweeps: &[SweepData], warnings: &
 /// The normalising area of the step's cell; None when the plan does not give one.
 fn area(plan: &Plan, step: usize) -> Option<f64> {
     let cell = plan.cell(&plan.steps.get(step)?.cell)?;
-    (cell.normalising_area_cm2.is_finite() && cell.normalising_area_cm2 > 0.0).then_some(cell.normalising_area_cm2)
+    (cell.normalising_area_cm2.is_finite() && cell.normalising_area_cm2 > 0.0)
+        .then_some(cell.normalising_area_cm2)
 }
 
 fn failed(s: &SweepData, zero_s: f64, area: Option<f64>, error: String) -> SweepFit {
@@ -107,9 +152,20 @@ fn failed(s: &SweepData, zero_s: f64, area: Option<f64>, error: String) -> Sweep
     }
 }
 
-fn sweep_fit(circuit: &Circuit, s: &SweepData, zero_s: f64, area: Option<f64>, result: Result<FitResult, FitError>) -> SweepFit {
+fn sweep_fit(
+    circuit: &Circuit,
+    s: &SweepData,
+    zero_s: f64,
+    area: Option<f64>,
+    result: Result<FitResult, FitError>,
+) -> SweepFit {
     let Some(a) = area else {
-        return failed(s, zero_s, area, format!("the cell of step {} has no normalising area", s.step));
+        return failed(
+            s,
+            zero_s,
+            area,
+            format!("the cell of step {} has no normalising area", s.step),
+        );
     };
     let r = match result {
         Ok(r) => r,
@@ -124,7 +180,11 @@ fn sweep_fit(circuit: &Circuit, s: &SweepData, zero_s: f64, area: Option<f64>, r
         .frequencies_hz
         .iter()
         .zip(&model)
-        .map(|(&f, z)| CurvePoint { frequency_hz: f, z_real_ohm: z.re, z_imag_ohm: z.im })
+        .map(|(&f, z)| CurvePoint {
+            frequency_hz: f,
+            z_real_ohm: z.re,
+            z_imag_ohm: z.im,
+        })
         .collect();
     out.residuals = s
         .frequencies_hz

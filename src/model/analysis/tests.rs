@@ -24,7 +24,15 @@ fn electrode() -> CellElectrode {
 }
 
 fn step(index: usize, start_s: f64, duration_s: f64, action: Action) -> Step {
-    Step { index, cell: "lean".into(), start_s, duration_s, label: None, span: Span::default(), action }
+    Step {
+        index,
+        cell: "lean".into(),
+        start_s,
+        duration_s,
+        label: None,
+        span: Span::default(),
+        action,
+    }
 }
 
 fn sweep_plan() -> EisSweep {
@@ -39,7 +47,13 @@ fn sweep_plan() -> EisSweep {
     }
 }
 
-fn expect(text: &str, metric: Metric, check: Check, dimension: crate::units::Dimension, unit: &str) -> Expect {
+fn expect(
+    text: &str,
+    metric: Metric,
+    check: Check,
+    dimension: crate::units::Dimension,
+    unit: &str,
+) -> Expect {
     Expect {
         text: text.into(),
         metric,
@@ -52,18 +66,32 @@ fn expect(text: &str, metric: Metric, check: Check, dimension: crate::units::Dim
 }
 
 fn series_at(param: SeriesParam, at_s: f64) -> Metric {
-    Metric::SeriesAt { fit: "rest".into(), param, at_s }
+    Metric::SeriesAt {
+        fit: "rest".into(),
+        param,
+        at_s,
+    }
 }
 
 fn stat(param: SeriesParam, stat: SeriesStat) -> Metric {
-    Metric::SeriesStat { fit: "rest".into(), param, stat, from_s: None, to_s: None }
+    Metric::SeriesStat {
+        fit: "rest".into(),
+        param,
+        stat,
+        from_s: None,
+        to_s: None,
+    }
 }
 
 fn plan() -> Plan {
     use crate::units::Dimension as D;
     let rest = Action::Rest(Rest {
         sample_interval_s: None,
-        eis: Some(EisRepeat { every_s: HOUR, sweep: sweep_plan(), sweep_offsets_s: (0..=20).map(|k| k as f64 * HOUR).collect() }),
+        eis: Some(EisRepeat {
+            every_s: HOUR,
+            sweep: sweep_plan(),
+            sweep_offsets_s: (0..=20).map(|k| k as f64 * HOUR).collect(),
+        }),
     });
     let strip = Action::Galvanostatic(Galvanostatic {
         current_a: 1e-3 * AREA,
@@ -72,13 +100,18 @@ fn plan() -> Plan {
         stripping: Role::Working,
         plating: Role::Counter,
         connection: Connection::ThreeElectrode,
-        stop: StopCondition::Duration { duration_s: 3.0 * HOUR },
+        stop: StopCondition::Duration {
+            duration_s: 3.0 * HOUR,
+        },
         charge_c: 3.0 * HOUR * 1e-3 * AREA,
         areal_capacity_c_per_cm2: 3.0 * HOUR * 1e-3,
         sample_interval_s: 10.0,
         limits: Vec::new(),
     });
-    let thickness = Metric::Thickness { capacitance: Box::new(stat(SeriesParam::C, SeriesStat::Mean)), eps_r: 10.0 };
+    let thickness = Metric::Thickness {
+        capacitance: Box::new(stat(SeriesParam::C, SeriesStat::Mean)),
+        eps_r: 10.0,
+    };
     Plan {
         meta: Meta::default(),
         solutions: Vec::new(),
@@ -106,7 +139,10 @@ fn plan() -> Plan {
             normalising_area_cm2: AREA,
             span: Span::default(),
         }],
-        steps: vec![step(0, 100.0, 20.5 * HOUR, rest), step(1, 100.0 + 20.5 * HOUR, 3.0 * HOUR, strip)],
+        steps: vec![
+            step(0, 100.0, 20.5 * HOUR, rest),
+            step(1, 100.0 + 20.5 * HOUR, 3.0 * HOUR, strip),
+        ],
         analysis: Analysis {
             fits: vec![FitSpec {
                 name: "rest".into(),
@@ -116,10 +152,20 @@ fn plan() -> Plan {
                 span: Span::default(),
             }],
             quantities: vec![
-                Derived { name: "d_mg".into(), metric: thickness, dimension: D::Length, unit: "nm".into(), span: Span::default() },
+                Derived {
+                    name: "d_mg".into(),
+                    metric: thickness,
+                    dimension: D::Length,
+                    unit: "nm".into(),
+                    span: Span::default(),
+                },
                 Derived {
                     name: "i_corr".into(),
-                    metric: Metric::CorrosionCurrent { thickness_m: 300e-9, porosity: 0.5, duration_s: 72.0 * HOUR },
+                    metric: Metric::CorrosionCurrent {
+                        thickness_m: 300e-9,
+                        porosity: 0.5,
+                        duration_s: 72.0 * HOUR,
+                    },
                     dimension: D::CurrentDensity,
                     unit: "uA/cm2".into(),
                     span: Span::default(),
@@ -136,18 +182,123 @@ fn plan() -> Plan {
                 },
             ],
             expects: vec![
-                expect("R at 0 h", series_at(SeriesParam::R, 0.0), Check::Within { target: 40e3, rel_tol: 0.05 }, D::ArealResistance, "kOhm cm2"),
-                expect("R at 20 h", series_at(SeriesParam::R, 20.0 * HOUR), Check::Within { target: 400e3, rel_tol: 0.05 }, D::ArealResistance, "kOhm cm2"),
-                expect("R linear", stat(SeriesParam::R, SeriesStat::LinearR2), Check::Above { bound: 0.99 }, D::Dimensionless, ""),
-                expect("C", stat(SeriesParam::C, SeriesStat::Mean), Check::PlusMinus { target: 17e-6, abs_tol: 1e-6 }, D::ArealCapacitance, "uF/cm2"),
-                expect("f R const", stat(SeriesParam::FPeakTimesR, SeriesStat::Spread), Check::Below { bound: 0.1 }, D::Dimensionless, ""),
-                expect("d", Metric::Named { name: "d_mg".into() }, Check::Between { low: 0.45e-9, high: 0.6e-9 }, D::Length, "nm"),
-                expect("activation", Metric::Trace { step: 1, metric: TraceMetric::ActivationTime }, Check::Within { target: HOUR, rel_tol: 0.05 }, D::Time, "h"),
-                expect("initial", Metric::Trace { step: 1, metric: TraceMetric::InitialOverpotential }, Check::Within { target: 0.5, rel_tol: 0.02 }, D::Potential, "mV"),
-                expect("strip R", Metric::Trace { step: 1, metric: TraceMetric::StrippingResistance }, Check::Within { target: 90.0, rel_tol: 0.03 }, D::ArealResistance, "Ohm cm2"),
+                expect(
+                    "R at 0 h",
+                    series_at(SeriesParam::R, 0.0),
+                    Check::Within {
+                        target: 40e3,
+                        rel_tol: 0.05,
+                    },
+                    D::ArealResistance,
+                    "kOhm cm2",
+                ),
+                expect(
+                    "R at 20 h",
+                    series_at(SeriesParam::R, 20.0 * HOUR),
+                    Check::Within {
+                        target: 400e3,
+                        rel_tol: 0.05,
+                    },
+                    D::ArealResistance,
+                    "kOhm cm2",
+                ),
+                expect(
+                    "R linear",
+                    stat(SeriesParam::R, SeriesStat::LinearR2),
+                    Check::Above { bound: 0.99 },
+                    D::Dimensionless,
+                    "",
+                ),
+                expect(
+                    "C",
+                    stat(SeriesParam::C, SeriesStat::Mean),
+                    Check::PlusMinus {
+                        target: 17e-6,
+                        abs_tol: 1e-6,
+                    },
+                    D::ArealCapacitance,
+                    "uF/cm2",
+                ),
+                expect(
+                    "f R const",
+                    stat(SeriesParam::FPeakTimesR, SeriesStat::Spread),
+                    Check::Below { bound: 0.1 },
+                    D::Dimensionless,
+                    "",
+                ),
+                expect(
+                    "d",
+                    Metric::Named {
+                        name: "d_mg".into(),
+                    },
+                    Check::Between {
+                        low: 0.45e-9,
+                        high: 0.6e-9,
+                    },
+                    D::Length,
+                    "nm",
+                ),
+                expect(
+                    "activation",
+                    Metric::Trace {
+                        step: 1,
+                        metric: TraceMetric::ActivationTime,
+                    },
+                    Check::Within {
+                        target: HOUR,
+                        rel_tol: 0.05,
+                    },
+                    D::Time,
+                    "h",
+                ),
+                expect(
+                    "initial",
+                    Metric::Trace {
+                        step: 1,
+                        metric: TraceMetric::InitialOverpotential,
+                    },
+                    Check::Within {
+                        target: 0.5,
+                        rel_tol: 0.02,
+                    },
+                    D::Potential,
+                    "mV",
+                ),
+                expect(
+                    "strip R",
+                    Metric::Trace {
+                        step: 1,
+                        metric: TraceMetric::StrippingResistance,
+                    },
+                    Check::Within {
+                        target: 90.0,
+                        rel_tol: 0.03,
+                    },
+                    D::ArealResistance,
+                    "Ohm cm2",
+                ),
                 // These two cannot be evaluated: they must fail with a reason.
-                expect("no such fit", Metric::SeriesAt { fit: "other".into(), param: SeriesParam::R, at_s: 0.0 }, Check::Above { bound: 0.0 }, D::ArealResistance, "Ohm cm2"),
-                expect("not galvanostatic", Metric::Trace { step: 0, metric: TraceMetric::FinalOverpotential }, Check::Above { bound: 0.0 }, D::Potential, "mV"),
+                expect(
+                    "no such fit",
+                    Metric::SeriesAt {
+                        fit: "other".into(),
+                        param: SeriesParam::R,
+                        at_s: 0.0,
+                    },
+                    Check::Above { bound: 0.0 },
+                    D::ArealResistance,
+                    "Ohm cm2",
+                ),
+                expect(
+                    "not galvanostatic",
+                    Metric::Trace {
+                        step: 0,
+                        metric: TraceMetric::FinalOverpotential,
+                    },
+                    Check::Above { bound: 0.0 },
+                    D::Potential,
+                    "mV",
+                ),
             ],
         },
         limits: SafetyLimits::default(),
@@ -183,7 +334,11 @@ fn trace(rng: &mut ChaCha8Rng) -> TraceData {
     let samples = (0..=1080)
         .map(|k| {
             let t = k as f64 * 10.0;
-            let eta = if t < HOUR { 0.5 } else { 0.09 + 0.41 * (-(t - HOUR) / 30.0).exp() };
+            let eta = if t < HOUR {
+                0.5
+            } else {
+                0.09 + 0.41 * (-(t - HOUR) / 30.0).exp()
+            };
             (start + t, eta + rng.random_range(-1e-3..1e-3), 1e-3 * AREA)
         })
         .collect();
@@ -197,15 +352,29 @@ fn recovers_the_synthetic_cell() {
     let result = analyze(&plan, &sweeps(&mut rng), &[trace(&mut rng)]);
     let series = result.series("rest").unwrap();
     assert_eq!(series.sweeps.len(), 21);
-    assert!(series.sweeps.iter().all(|s| s.ok && s.kk_ok == Some(true)), "{:?}", result.warnings);
+    assert!(
+        series.sweeps.iter().all(|s| s.ok && s.kk_ok == Some(true)),
+        "{:?}",
+        result.warnings
+    );
     assert_eq!(series.sweeps[3].t_s, 3.0 * HOUR);
     for e in &result.expects[..9] {
-        assert!(e.pass, "{} failed: {} (expected {}), {:?}", e.text, e.display, e.expected, e.reason);
+        assert!(
+            e.pass,
+            "{} failed: {} (expected {}), {:?}",
+            e.text, e.display, e.expected, e.reason
+        );
     }
     let missing: Vec<&ExpectResult> = result.expects[9..].iter().collect();
     assert!(missing.iter().all(|e| !e.pass && e.reason.is_some()));
     assert_eq!(missing[0].reason.as_deref(), Some("no fit named `other`"));
-    assert!(missing[1].reason.as_ref().unwrap().contains("not galvanostatic"));
+    assert!(
+        missing[1]
+            .reason
+            .as_ref()
+            .unwrap()
+            .contains("not galvanostatic")
+    );
     let i_corr = result.quantity("i_corr").unwrap();
     assert_eq!(i_corr.display, "0.9918 uA/cm2");
     let growth = result.quantity("growth").unwrap().value.unwrap();
@@ -226,9 +395,19 @@ fn json_round_trips_and_csv_has_a_row_per_sweep() {
     assert!(lines[0].starts_with("fit,step,sweep,t_s,t_h,ok,r_ohm_cm2"));
     assert!(lines[0].contains(",R,R_stderr,CPE_T,"));
     // Without the trace, the trace expects fail with a reason rather than panic.
-    let activation = result.expects.iter().find(|e| e.text == "activation").unwrap();
+    let activation = result
+        .expects
+        .iter()
+        .find(|e| e.text == "activation")
+        .unwrap();
     assert!(!activation.pass);
-    assert!(activation.reason.as_ref().unwrap().contains("no potential trace"));
+    assert!(
+        activation
+            .reason
+            .as_ref()
+            .unwrap()
+            .contains("no potential trace")
+    );
 }
 
 #[test]

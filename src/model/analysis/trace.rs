@@ -13,10 +13,21 @@ use crate::plan::{Action, Plan, TraceMetric};
 pub const MIN_DROP_RATIO: f64 = 1.5;
 
 /// The value of `metric` for step `step`, in canonical units.
-pub fn metric(plan: &Plan, traces: &[TraceData], step: usize, metric: TraceMetric) -> Result<f64, String> {
-    let plan_step = plan.steps.get(step).ok_or_else(|| format!("step {step} is not in the plan"))?;
+pub fn metric(
+    plan: &Plan,
+    traces: &[TraceData],
+    step: usize,
+    metric: TraceMetric,
+) -> Result<f64, String> {
+    let plan_step = plan
+        .steps
+        .get(step)
+        .ok_or_else(|| format!("step {step} is not in the plan"))?;
     let Action::Galvanostatic(g) = &plan_step.action else {
-        return Err(format!("step {step} is a {} step, not galvanostatic", plan_step.action.kind()));
+        return Err(format!(
+            "step {step} is a {} step, not galvanostatic",
+            plan_step.action.kind()
+        ));
     };
     let trace = traces
         .iter()
@@ -30,18 +41,27 @@ pub fn metric(plan: &Plan, traces: &[TraceData], step: usize, metric: TraceMetri
         .collect();
     samples.sort_by(|a, b| a.0.total_cmp(&b.0));
     if samples.len() < 10 {
-        return Err(format!("the trace of step {step} has only {} samples", samples.len()));
+        return Err(format!(
+            "the trace of step {step} has only {} samples",
+            samples.len()
+        ));
     }
     let shape = Shape::of(&samples);
     match metric {
-        TraceMetric::ActivationTime => shape.activation.map(|t| t - shape.t0).ok_or_else(|| shape.no_drop()),
+        TraceMetric::ActivationTime => shape
+            .activation
+            .map(|t| t - shape.t0)
+            .ok_or_else(|| shape.no_drop()),
         TraceMetric::InitialOverpotential => Ok(shape.initial_mean(&samples)),
         TraceMetric::FinalOverpotential => Ok(shape.final_level),
         TraceMetric::StrippingResistance => {
             if g.current_density_a_per_cm2 == 0.0 {
                 return Err(format!("step {step} passes no current"));
             }
-            Ok(stripping_resistance(shape.final_level, g.current_density_a_per_cm2))
+            Ok(stripping_resistance(
+                shape.final_level,
+                g.current_density_a_per_cm2,
+            ))
         }
     }
 }
@@ -63,7 +83,11 @@ impl Shape {
         let t0 = samples[0].0;
         let t_end = samples[samples.len() - 1].0;
         let last_fifth = t_end - 0.2 * (t_end - t0);
-        let tail: Vec<f64> = samples.iter().filter(|s| s.0 >= last_fifth).map(|s| s.1).collect();
+        let tail: Vec<f64> = samples
+            .iter()
+            .filter(|s| s.0 >= last_fifth)
+            .map(|s| s.1)
+            .collect();
         let final_level = tail.iter().sum::<f64>() / tail.len() as f64;
         // A running median of 5 keeps single noisy samples from faking a crossing.
         let smooth: Vec<f64> = (0..samples.len())
@@ -84,12 +108,22 @@ impl Shape {
                 if let Some(k) = (start + 1..smooth.len()).find(|&k| smooth[k] < mid) {
                     let (ta, va) = (samples[k - 1].0, smooth[k - 1]);
                     let (tb, vb) = (samples[k].0, smooth[k]);
-                    let frac = if va != vb { (va - mid) / (va - vb) } else { 0.0 };
+                    let frac = if va != vb {
+                        (va - mid) / (va - vb)
+                    } else {
+                        0.0
+                    };
                     activation = Some(ta + frac * (tb - ta));
                 }
             }
         }
-        Shape { t0, t_end, initial_level, final_level, activation }
+        Shape {
+            t0,
+            t_end,
+            initial_level,
+            final_level,
+            activation,
+        }
     }
 
     /// Mean |η| between 10 % and 90 % of the time to activation (or over the first fifth of
@@ -99,7 +133,11 @@ impl Shape {
             Some(t) => (self.t0 + 0.1 * (t - self.t0), self.t0 + 0.9 * (t - self.t0)),
             None => (self.t0, self.t0 + 0.2 * (self.t_end - self.t0)),
         };
-        let inside: Vec<f64> = samples.iter().filter(|s| s.0 >= a && s.0 <= b).map(|s| s.1).collect();
+        let inside: Vec<f64> = samples
+            .iter()
+            .filter(|s| s.0 >= a && s.0 <= b)
+            .map(|s| s.1)
+            .collect();
         if inside.is_empty() {
             self.initial_level
         } else {
