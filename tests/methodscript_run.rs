@@ -13,7 +13,7 @@ use mgp::plan::Plan;
 use mgp::run::folder::collect_data;
 use mgp::run::interpreter::{Silent, StopFlag};
 use mgp::run::journal::{RunStatus, read_journal};
-use mgp::run::session::{Finished, NewRun, create_folder, start};
+use mgp::run::session::{Finished, NewRun, create_folder, resume, start};
 
 async fn run<I: Instrument>(plan: &Plan, instrument: &mut I, dir: &std::path::Path) -> Finished {
     let new = NewRun {
@@ -132,4 +132,126 @@ async fn the_demo_plan_runs_on_the_emulator_like_a_dry_run() {
         }
     }
     assert!(worst_v < 1e-4, "potentials differ by up to {worst_v} V");
+}
+
+#[tokio::test]
+async fn a_run_cut_by_a_disconnect_resumes_on_a_new_emulator() {
+    let plan = fixture::demo_plan();
+    let options = || MethodScriptOptions {
+        operator: OperatorMode::ConfirmAll,
+        timeout_s: 2.0,
+        ..MethodScriptOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // 6 OCV samples in step 0, then the cable is pulled 4 points into the sweep of step 1.
+    let mut first = Emulator::start(
+        &plan,
+        &[
+            "--source",
+            "sim",
+            "--noise",
+            "0",
+            "--speed",
+            "inf",
+            "--disconnect-after",
+            "10",
+        ],
+    );
+    let mut device = connect(&first.path, options()).await.unwrap();
+    let cut = run(&plan, &mut device, &out).await;
+    assert_eq!(cut.manifest.status, RunStatus::Failed);
+    assert_eq!(cut.outcome.stopped_at_step, Some(1));
+    assert!(
+        cut.manifest
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("disconnected"),
+        "{:?}",
+        cut.manifest.reason
+    );
+    assert_eq!(first.wait_exit(), Some(0));
+    let (sweeps, _) = collect_data(&read_journal(&cut.folder.journal()).unwrap().records);
+    assert_eq!(
+        sweeps[0].points.len(),
+        4,
+        "the points before the disconnect are journalled"
+    );
+
+    // A new emulator (a fresh device state) catches up with steps 0 and the run continues.
+    let second = Emulator::start(
+        &plan,
+        &["--source", "sim", "--noise", "0", "--speed", "inf"],
+    );
+    let mut device = connect(&second.path, options()).await.unwrap();
+    let resumed = tokio::time::timeout(
+        GUARD,
+        resume(&out, &mut device, &StopFlag::new(), &mut Silent),
+    )
+    .await
+    .expect("resume hung")
+    .unwrap();
+    assert_eq!(
+        resumed.manifest.status,
+        RunStatus::Completed,
+        "{:?}",
+        resumed.manifest.reason
+    );
+    let (sweeps, traces) = collect_data(&read_journal(&resumed.folder.journal()).unwrap().records);
+    // Step 1's sweep twice (cut, then complete), and the two sweeps of step 4.
+    let complete = sweeps.iter().filter(|s| s.points.len() == 26).count();
+    assert_eq!(
+        complete,
+        3,
+        "{:?}",
+        sweeps
+            .iter()
+            .map(|s| (s.step, s.points.len()))
+            .collect::<Vec<_>>()
+    );
+    assert!(traces.iter().any(|t| t.step == 2 && t.samples.len() == 120));
+}
+
+/// Runs a protocol file on an emulator started with `args`; returns the finished session.
+async fn run_protocol(path: &std::path::Path, args: &[&str], dir: &std::path::Path) -> (Plan, Finished) {
+    let plan = mgp::check::check_path(path).unwrap().plan;
+    let emulator = Emulator::start(&plan, args);
+    let options = MethodScriptOptions { operator: OperatorMode::ConfirmAll, ..MethodScriptOptions::default() };
+    let mut device = connect(&emulator.path, options).await.unwrap();
+    let finished = run(&plan, &mut device, dir).await;
+    (plan, finished)
+}
+
+#[tokio::test]
+async fn every_protocol_runs_to_completion_on_the_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths: Vec<_> = std::fs::read_dir("protocols").unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for path in paths {
+        let plan = mgp::check::check_path(&path).unwrap().plan;
+        if plan.steps.is_empty() {
+            continue;
+        }
+        let out = dir.path().join(path.file_stem().unwrap());
+        let (_, finished) = run_protocol(&path, &["--source", "sim", "--speed", "inf"], &out).await;
+        assert_eq!(
+            finished.manifest.status,
+            RunStatus::Completed,
+            "{}: {:?}",
+            path.display(),
+            finished.manifest.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_paced_protocol_takes_its_planned_time_on_the_emulated_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = std::path::Path::new("protocols/mg-symmetric-ocv.mgp");
+    let (plan, finished) = run_protocol(path, &["--source", "sim", "--speed", "10000"], dir.path()).await;
+    assert_eq!(finished.manifest.status, RunStatus::Completed, "{:?}", finished.manifest.reason);
+    let elapsed = finished.manifest.elapsed_s.unwrap();
+    println!("planned {} s, emulated {elapsed} s, wall {:?} s", plan.total_duration_s, finished.manifest.wall_duration_s);
+    assert!((elapsed / plan.total_duration_s - 1.0).abs() < 0.01, "{elapsed} s vs {} s", plan.total_duration_s);
 }

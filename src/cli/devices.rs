@@ -2,8 +2,9 @@
 //!
 //! Each port is opened briefly and listened to first: a device that streams a script's output
 //! is reported busy and sent nothing; an idle one is asked `t`, `v` and `i`. Nothing is
-//! aborted. `--port PATH` probes given paths only (an emulator's PTY is not listed by the
-//! system).
+//! aborted. Only USB and Bluetooth ports are probed unless `--all` is given (MethodSCRIPT
+//! devices connect through those; a motherboard UART may have something else on it).
+//! `--port PATH` probes given paths only (an emulator's PTY is not listed by the system).
 
 use super::exit;
 use crate::instrument::InstrumentError;
@@ -26,6 +27,9 @@ pub struct Args {
     /// Print JSON (one object per port) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Probe every listed port, not only USB and Bluetooth ones.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// One port's outcome.
@@ -50,11 +54,22 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let explicit = !args.ports.is_empty();
-    let ports = if explicit {
-        args.ports.clone()
+    // (port, probe it?)
+    let ports: Vec<(String, bool)> = if explicit {
+        args.ports.iter().map(|p| (p.clone(), true)).collect()
     } else {
         match tokio_serial::available_ports() {
-            Ok(ports) => ports.into_iter().map(|p| p.port_name).collect(),
+            Ok(ports) => ports
+                .into_iter()
+                .map(|p| {
+                    let likely = matches!(
+                        p.port_type,
+                        tokio_serial::SerialPortType::UsbPort(_)
+                            | tokio_serial::SerialPortType::BluetoothPort
+                    );
+                    (p.port_name, likely || args.all)
+                })
+                .collect(),
             Err(error) => {
                 eprintln!("error: cannot list serial ports: {error}");
                 return exit::RUNTIME;
@@ -67,20 +82,24 @@ pub fn run(args: Args) -> u8 {
     };
     let rows: Vec<Row> = ports
         .iter()
-        .map(
-            |port| match runtime.block_on(probe_port(port, args.baud, timings)) {
-                Ok(result) => Row {
-                    port: port.clone(),
-                    result: Some(result),
-                    error: None,
-                },
-                Err(error) => Row {
-                    port: port.clone(),
-                    result: None,
-                    error: Some(describe(&error)),
-                },
-            },
-        )
+        .map(|(port, probe)| {
+            let (result, error) = if !probe {
+                (
+                    None,
+                    Some("not probed: not a USB or Bluetooth port (use --all)".to_string()),
+                )
+            } else {
+                match runtime.block_on(probe_port(port, args.baud, timings)) {
+                    Ok(result) => (Some(result), None),
+                    Err(error) => (None, Some(describe(&error))),
+                }
+            };
+            Row {
+                port: port.clone(),
+                result,
+                error,
+            }
+        })
         .collect();
     if args.json {
         match serde_json::to_string_pretty(&rows) {

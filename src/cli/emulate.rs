@@ -206,18 +206,21 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
 
 /// Reads the plan: JSON as written by `mgp plan --json`, else a protocol to check.
 fn load_plan(path: &PathBuf) -> Result<Plan, u8> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        eprintln!("error: cannot read {}: {error}", path.display());
-        exit::INVALID
-    })?;
     if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            eprintln!("error: cannot read {}: {error}", path.display());
+            exit::INVALID
+        })?;
         return serde_json::from_str(&text).map_err(|error| {
             eprintln!("error: {} is not a plan: {error}", path.display());
             exit::INVALID
         });
     }
-    eprintln!(
-        "error: checking .mgp protocols is not available in this build yet; pass a plan as JSON"
-    );
-    Err(exit::INVALID)
+    match crate::check::check_path(path) {
+        Ok(checked) => Ok(checked.plan),
+        Err(failure) => {
+            super::eprint_diagnostic(&failure);
+            Err(exit::INVALID)
+        }
+    }
 }

@@ -299,6 +299,11 @@ pub fn check_plan(plan: &Plan, caps: &Capabilities) -> Result<(), CapabilityRepo
     let mut problems = Vec::new();
     let mut push =
         |level, span: Option<Span>, message: String, label: &str, help: Option<String>| {
+            // Steps unrolled from one line (a repeat, a series) report a problem once.
+            let seen = |p: &CapabilityProblem| p.span == span && p.message == message;
+            if problems.iter().any(seen) {
+                return;
+            }
             problems.push(CapabilityProblem {
                 message,
                 span,

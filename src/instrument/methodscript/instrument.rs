@@ -215,8 +215,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     }
 
     /// Makes sure `cell` is on a channel, asking the operator to reconnect when cells share
-    /// one; returns the channel.
-    async fn attach(&mut self, cell: &Cell, sink: &mut dyn Sink) -> Result<u32, InstrumentError> {
+    /// one; returns the channel. A rest that records nothing needs no connection: it keeps
+    /// the channel and the cell that are connected (the device only keeps the time).
+    async fn attach(
+        &mut self,
+        cell: &Cell,
+        measures: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<u32, InstrumentError> {
+        if !measures {
+            return Ok(self.last_channel);
+        }
         let index = self.channels.iter().position(|c| *c == cell.name);
         let channel = match (self.shared_channel, index) {
             (false, Some(index)) => index as u32,
@@ -308,7 +317,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
                 duration_s: request.duration_s,
             },
         );
-        let channel = self.attach(request.cell, sink).await?;
+        let channel = self
+            .attach(request.cell, request.sample_interval_s.is_some(), sink)
+            .await?;
         let timing = self.timing();
         let target = Target {
             options: &self.script_options,
@@ -333,7 +344,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let step = self.locate(&request.cell.name, Request::Eis(request.sweep));
-        let channel = self.attach(request.cell, sink).await?;
+        let channel = self.attach(request.cell, true, sink).await?;
         let timing = self.timing();
         let target = Target {
             options: &self.script_options,
@@ -353,7 +364,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let step = self.locate(&request.cell.name, Request::Galvanostatic(request.step));
-        let channel = self.attach(request.cell, sink).await?;
+        let channel = self.attach(request.cell, true, sink).await?;
         let timing = self.timing();
         let target = Target {
             options: &self.script_options,

@@ -274,10 +274,17 @@ impl<'a, I: Instrument> Machine<'a, I> {
                     "a galvanostatic loop needs galvanostatic mode",
                 )));
             }
-            LoopKind::Ocp => Source::Rest {
-                interval_s: self.num(&a[1]),
-                duration_s: self.num(&a[2]),
-            },
+            LoopKind::Ocp => {
+                // The loop variable holds "the open-circuit potential" even when nothing is
+                // sampled, so a DC level built from it stays relative to open circuit.
+                self.vars.insert(a[0].clone(), Val::Ocp { offset: 0.0, measured: 0.0 });
+                Source::Rest {
+                    // A loop that sends nothing only keeps time (and may be on a cell whose
+                    // potential cannot be measured, such as a soak vial).
+                    interval_s: sends_packages(&meas.body).then(|| self.num(&a[1])),
+                    duration_s: self.num(&a[2]),
+                }
+            }
             LoopKind::Eis => {
                 let n = self.num(&a[6]).round().max(1.0) as usize;
                 let (first, last) = (self.num(&a[4]), self.num(&a[5]));
@@ -381,7 +388,7 @@ impl<'a, I: Instrument> Machine<'a, I> {
                 RestRequest {
                     cell,
                     duration_s: *duration_s,
-                    sample_interval_s: Some(*interval_s),
+                    sample_interval_s: *interval_s,
                 },
                 &mut sink,
             )),
@@ -419,9 +426,18 @@ impl<'a, I: Instrument> Machine<'a, I> {
     }
 }
 
+/// True when a loop body writes packages.
+fn sends_packages(body: &[Stmt]) -> bool {
+    body.iter().any(|stmt| match stmt {
+        Stmt::PckEnd => true,
+        Stmt::If { body, .. } => sends_packages(body),
+        _ => false,
+    })
+}
+
 /// One measurement loop's request to the source.
 enum Source {
-    Rest { interval_s: f64, duration_s: f64 },
+    Rest { interval_s: Option<f64>, duration_s: f64 },
     Eis(EisSweep),
     Galvanostatic(Galvanostatic, f64),
 }

@@ -244,3 +244,138 @@ fn catch_up<I: Instrument>(
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instrument::methodscript::fixture;
+    use crate::instrument::methodscript::script::{ScriptOptions, Target, rest_script};
+    use crate::instrument::{HoldEnd, InstrumentInfo};
+    use crate::plan::{Addition, Cell};
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::Mutex;
+
+    /// The stand-in, recording which requests reach it.
+    struct Recording {
+        inner: standin::StandIn,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Recording {
+        fn note(&self, what: String) {
+            self.log.lock().unwrap().push(what);
+        }
+    }
+
+    impl Instrument for Recording {
+        fn info(&self) -> InstrumentInfo {
+            self.inner.info()
+        }
+        fn now_s(&self) -> f64 {
+            self.inner.now_s()
+        }
+        async fn prepare(&mut self, plan: &Plan) -> Result<(), InstrumentError> {
+            self.inner.prepare(plan).await
+        }
+        async fn rest(
+            &mut self,
+            r: RestRequest<'_>,
+            sink: &mut dyn Sink,
+        ) -> Result<HoldEnd, InstrumentError> {
+            self.note(format!("rest {}", r.duration_s));
+            self.inner.rest(r, sink).await
+        }
+        async fn eis(
+            &mut self,
+            r: EisRequest<'_>,
+            sink: &mut dyn Sink,
+        ) -> Result<HoldEnd, InstrumentError> {
+            self.note("eis".into());
+            self.inner.eis(r, sink).await
+        }
+        async fn galvanostatic(
+            &mut self,
+            r: GalvanoRequest<'_>,
+            sink: &mut dyn Sink,
+        ) -> Result<HoldEnd, InstrumentError> {
+            self.note(format!("galvanostatic {}", r.duration_s));
+            self.inner.galvanostatic(r, sink).await
+        }
+        async fn addition(
+            &mut self,
+            c: &Cell,
+            a: &Addition,
+            sink: &mut dyn Sink,
+        ) -> Result<(), InstrumentError> {
+            self.note("addition".into());
+            self.inner.addition(c, a, sink).await
+        }
+        async fn prompt(
+            &mut self,
+            m: &str,
+            sink: &mut dyn Sink,
+        ) -> Result<Option<String>, InstrumentError> {
+            self.note(format!("prompt {m}"));
+            self.inner.prompt(m, sink).await
+        }
+        async fn abort(&mut self) -> Result<(), InstrumentError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_later_step_first_applies_the_steps_in_between() {
+        let plan = fixture::demo_plan();
+        let pty = pty::open_pty().unwrap();
+        let path = pty.path.clone();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut source = Recording {
+            inner: standin::StandIn::new(),
+            log: Arc::clone(&log),
+        };
+        let config = EmulatorConfig {
+            speed: f64::INFINITY,
+            ..EmulatorConfig::default()
+        };
+        let served = plan.clone();
+        // Serves until the test process ends.
+        std::thread::spawn(move || serve(&pty, &served, &mut source, &config));
+
+        let options = ScriptOptions::default();
+        let target = Target {
+            options: &options,
+            step: Some(4),
+            cell: plan.cell("sym").unwrap(),
+            channel: 0,
+            eis_timing: &plan.eis_timing,
+        };
+        let script = rest_script(target, 5.0, Some(1.0)).unwrap();
+        let mut port = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        port.write_all(script.wire().as_bytes()).unwrap();
+        let mut lines = BufReader::new(port.try_clone().unwrap()).lines();
+        let mut packages = 0;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            packages += usize::from(line.starts_with('P'));
+            if line.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(packages, 5);
+        let log = log.lock().unwrap().clone();
+        assert_eq!(
+            log,
+            vec![
+                "rest 60".to_string(),
+                "eis".into(),
+                "galvanostatic 120".into(),
+                "prompt wash the electrode with DOL".into(),
+                "rest 5".into(),
+            ]
+        );
+    }
+}
