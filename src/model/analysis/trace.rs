@@ -104,7 +104,12 @@ impl Shape {
         // INITIAL_WINDOW_S, because a long step at low current activates well inside its first
         // tenth (an hour into a 67 h step).
         let window = (0.1 * (t_end - t0)).min(INITIAL_WINDOW_S);
-        let head = samples.iter().take_while(|s| s.0 <= t0 + window).count().max(3).min(samples.len());
+        let head = samples
+            .iter()
+            .take_while(|s| s.0 <= t0 + window)
+            .count()
+            .max(3)
+            .min(samples.len());
         let initial_level = median(smooth[..head].to_vec());
         let mut activation = None;
         if initial_level >= MIN_DROP_RATIO * final_level {
