@@ -359,6 +359,8 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "gap",
     "connection",
     "compartment",
+    "normalise",
+    "normalize",
     "limits",
     "potential",
     "current",
