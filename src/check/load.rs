@@ -138,7 +138,7 @@ impl State<'_> {
                     import.span,
                     ErrorKind::MissingImport {
                         path,
-                        reason: e.to_string(),
+                        reason: io_reason(&e),
                     },
                 ),
             }
@@ -155,5 +155,14 @@ impl State<'_> {
     fn error(&mut self, named: &Arc<NamedSource<String>>, span: Span, kind: ErrorKind) {
         self.problems
             .push(Problem::Check(CheckError::new(kind, span, named.clone())));
+    }
+}
+
+/// An I/O error in words that do not depend on the platform for the common case.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
     }
 }

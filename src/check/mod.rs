@@ -9,8 +9,9 @@
 //! What the checker decides (every rule here is what the plan's numbers mean):
 //! - **Areas.** An electrode's geometric area comes from its shape (disc and rod face π d²/4,
 //!   strip w × l) unless `area` overrides it. A cell normalises areal values by its working
-//!   electrode's nominal area; the wetted area differs where the cell says so (`immersed`,
-//!   `wetted`; see `cells`). Electrolyte µL/cm² = volume / (WE + CE wetted area).
+//!   electrode's nominal area (or its wetted area, with `normalise by wetted area`); the
+//!   wetted area differs from the nominal where the cell says so (`immersed`, `wetted`; see
+//!   `cells`). Electrolyte µL/cm² = volume / (WE + CE wetted area).
 //! - **Currents.** `at 1 mA/cm2` and `at 1 mA` are converted into each other only through the
 //!   normalising area ([`crate::units::Quantity::to_absolute`]). A capacity-limited step lasts
 //!   capacity / density; a potential-limited one its stated maximum. Galvanostatic steps sample
@@ -53,6 +54,7 @@ use crate::syntax::{Item, LimitStmt, MetaKey, OnLimitWord, TimingStmt};
 use crate::units::Dimension;
 use ctx::Ctx;
 use defs::Names;
+use load::io_reason;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -77,7 +79,7 @@ pub fn check_path(path: &Path) -> Result<Checked, CheckFailure> {
                 problems: vec![Problem::Check(CheckError::new(
                     ErrorKind::MissingImport {
                         path: shown,
-                        reason: e.to_string(),
+                        reason: io_reason(&e),
                     },
                     Span::default(),
                     source,
@@ -156,20 +158,18 @@ pub fn check_source(source: SourceFile, loader: &dyn Loader) -> Result<Checked, 
         enter(&mut ctx, i);
         for item in &f.ast.items {
             match item {
-                Item::Separator(def) => {
-                    if separator_names.define(&mut ctx, "separator", &def.node.name) {
-                        match defs::separator(&mut ctx, def) {
-                            Some(s) => separators.push(s),
-                            None => broken(&mut ctx, "separator", &def.node.name.node),
-                        }
+                Item::Separator(def)
+                    if separator_names.define(&mut ctx, "separator", &def.node.name) =>
+                {
+                    match defs::separator(&mut ctx, def) {
+                        Some(s) => separators.push(s),
+                        None => broken(&mut ctx, "separator", &def.node.name.node),
                     }
                 }
-                Item::Spacer(def) => {
-                    if spacer_names.define(&mut ctx, "spacer", &def.node.name) {
-                        match defs::spacer(&mut ctx, def) {
-                            Some(s) => spacers.push((def.node.name.node.clone(), s)),
-                            None => broken(&mut ctx, "spacer", &def.node.name.node),
-                        }
+                Item::Spacer(def) if spacer_names.define(&mut ctx, "spacer", &def.node.name) => {
+                    match defs::spacer(&mut ctx, def) {
+                        Some(s) => spacers.push((def.node.name.node.clone(), s)),
+                        None => broken(&mut ctx, "spacer", &def.node.name.node),
                     }
                 }
                 _ => {}

@@ -62,6 +62,17 @@ const SPECTRUM: &[&str] = &[
     "loop",
 ];
 
+/// Unit suffixes of snake_case column names, longest first.
+const SNAKE_UNITS: &[(&str, &str)] = &[
+    ("_kohm_cm2", "kOhm cm2"),
+    ("_ohm_cm2", "Ohm cm2"),
+    ("_kohm", "kOhm"),
+    ("_ohm", "Ohm"),
+    ("_khz", "kHz"),
+    ("_mhz", "mHz"),
+    ("_hz", "Hz"),
+];
+
 /// Splits a header cell into a normalised name and the unit it states, if any.
 fn name_and_unit(cell: &str) -> (String, Option<String>) {
     let cell = cell.trim();
@@ -85,6 +96,18 @@ fn name_and_unit(cell: &str) -> (String, Option<String>) {
         if let Some((n, u)) = cell.rsplit_once('/') {
             unit = Some(u.to_string());
             name = n.to_string();
+        }
+    }
+    if unit.is_none() {
+        // snake_case with the unit last, as mgp's own run folders write (`freq_hz`,
+        // `z_real_ohm`, `z_imag_ohm_cm2`). `_mohm` is left alone: milli or mega?
+        let lower = cell.to_ascii_lowercase();
+        for (suffix, spelled) in SNAKE_UNITS {
+            if let Some(n) = lower.strip_suffix(suffix) {
+                unit = Some(spelled.to_string());
+                name = n.to_string();
+                break;
+            }
         }
     }
     let name: String = name
@@ -208,6 +231,11 @@ mod tests {
         let cols = recognise(&plain);
         assert_eq!(cols[1].factor, 1e3);
         assert_eq!(cols[2].role, Role::Imag);
+        let run = recognise(&["freq_hz", "z_real_ohm", "z_imag_ohm", "time_s"]);
+        assert_eq!(
+            run.iter().map(|c| (c.index, c.role)).collect::<Vec<_>>(),
+            [(0, Role::Frequency), (1, Role::Real), (2, Role::Imag)]
+        );
         let areal = recognise(&["f [mHz]", "zreal [Ohm cm2]", "-zimag [Ohm cm2]"]);
         assert_eq!(areal[0].factor, 1e-3);
         assert!(areal[1].areal && areal[2].role == Role::NegImag);

@@ -5,8 +5,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use std::sync::Arc;
 use thiserror::Error;
 
-/// The file text shared by all diagnostics about one file.
-pub type Source = NamedSource<Arc<str>>;
+/// The file text shared by all diagnostics about one file (behind an `Arc`, which keeps each
+/// error small and the text shared).
+pub type Source = Arc<NamedSource<Arc<str>>>;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum DataError {

@@ -11,6 +11,7 @@ pub struct Text {
     pub text: Arc<str>,
     /// (start, end) of each line without its terminator.
     pub lines: Vec<(usize, usize)>,
+    named: Source,
 }
 
 impl Text {
@@ -45,10 +46,13 @@ impl Text {
             };
             lines.push((start, end.max(start)));
         }
+        let text: Arc<str> = Arc::from(text);
+        let named = Arc::new(NamedSource::new(path, text.clone()));
         Text {
             path: path.to_string(),
-            text: Arc::from(text),
+            text,
             lines,
+            named,
         }
     }
 
@@ -58,7 +62,7 @@ impl Text {
     }
 
     pub fn source(&self) -> Source {
-        NamedSource::new(&self.path, self.text.clone())
+        self.named.clone()
     }
 
     /// Span of a whole line (at least one byte so that the label shows).

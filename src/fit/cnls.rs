@@ -82,8 +82,8 @@ impl<'a> Cnls<'a> {
     }
 
     fn load(&mut self, x: &[f64]) {
-        for i in 0..x.len() {
-            let v = self.natural(i, x[i]);
+        for (i, &xi) in x.iter().enumerate() {
+            let v = self.natural(i, xi);
             self.params[self.free[i]] = v;
         }
     }

@@ -72,16 +72,61 @@ pub fn spd_inverse(a: &[f64], n: usize) -> Option<Vec<f64>> {
     inv.iter().all(|v| v.is_finite()).then_some(inv)
 }
 
-/// Least squares min ‖A x − b‖ by Householder QR; A is rows×cols row-major, rows ≥ cols.
-/// Columns that are numerically dependent get x = 0 rather than a huge value.
+/// Least squares min ‖A x − b‖ for column-major A (rows×cols, rows ≥ cols): by the normal
+/// equations on unit-norm columns when they are well enough conditioned (four times fewer
+/// operations), else by Householder QR.
 pub fn least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Option<Vec<f64>> {
     if rows < cols || a.len() != rows * cols || b.len() != rows {
         return None;
     }
-    // Work column-major (each Householder step touches whole columns), each column scaled to
-    // unit norm so that the rank test treats R (Ω) and L (H) columns alike.
+    normal_least_squares(a, rows, cols, b).or_else(|| qr_least_squares(a, rows, cols, b))
+}
+
+/// The normal equations (ÂᵀÂ) y = Âᵀb with Â's columns scaled to unit norm, x = y / norms.
+/// None when the Cholesky factor shows a condition number beyond ~1e10 (precision would
+/// suffer from squaring it).
+fn normal_least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Option<Vec<f64>> {
+    let column = |j: usize| &a[j * rows..(j + 1) * rows];
+    let inv_norm: Vec<f64> = (0..cols)
+        .map(|j| {
+            let n = super::lm::dot(column(j), column(j)).sqrt();
+            if n > 0.0 { 1.0 / n } else { 0.0 }
+        })
+        .collect();
+    if inv_norm.contains(&0.0) {
+        return None;
+    }
+    let mut g = vec![0.0; cols * cols];
+    let mut y = vec![0.0; cols];
+    for p in 0..cols {
+        y[p] = super::lm::dot(column(p), b) * inv_norm[p];
+        for q in 0..=p {
+            let v = super::lm::dot(column(p), column(q)) * inv_norm[p] * inv_norm[q];
+            g[p * cols + q] = v;
+            g[q * cols + p] = v;
+        }
+    }
+    if !cholesky(&mut g, cols) {
+        return None;
+    }
+    let diag: Vec<f64> = (0..cols).map(|i| g[i * cols + i]).collect();
+    let (lo, hi) = diag.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &d| {
+        (lo.min(d), hi.max(d))
+    });
+    if lo <= 1e-5 * hi {
+        return None;
+    }
+    cholesky_solve(&g, cols, &mut y);
+    let x: Vec<f64> = y.iter().zip(&inv_norm).map(|(v, s)| v * s).collect();
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Householder QR; columns that are numerically dependent get x = 0 rather than a huge value.
+fn qr_least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64]) -> Option<Vec<f64>> {
+    // Each column scaled to unit norm so that the rank test treats R (Ω) and L (H) columns
+    // alike.
     let mut q: Vec<Vec<f64>> = (0..cols)
-        .map(|j| (0..rows).map(|i| a[i * cols + j]).collect())
+        .map(|j| a[j * rows..(j + 1) * rows].to_vec())
         .collect();
     let col_scale: Vec<f64> = q
         .iter_mut()
@@ -165,12 +210,21 @@ mod tests {
 
     #[test]
     fn least_squares_fits_a_line() {
-        // y = 1 + 2x at x = 0,1,2,3 exactly.
-        let a = [1.0, 0.0, 1.0, 1.0, 1.0, 2.0, 1.0, 3.0];
-        let x = least_squares(&a, 4, 2, &[1.0, 3.0, 5.0, 7.0]).unwrap();
-        assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12);
-        // A duplicated column is dependent: one copy gets the weight, the other 0.
+        // y = 1 + 2x at x = 0,1,2,3 exactly (columns: ones, x).
+        let a = [1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 2.0, 3.0];
+        for x in [
+            least_squares(&a, 4, 2, &[1.0, 3.0, 5.0, 7.0]).unwrap(),
+            qr_least_squares(&a, 4, 2, &[1.0, 3.0, 5.0, 7.0]).unwrap(),
+        ] {
+            assert!(
+                (x[0] - 1.0).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12,
+                "{x:?}"
+            );
+        }
+        // A duplicated column is dependent: the normal equations refuse, QR gives one copy
+        // the weight and the other 0.
         let a = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+        assert!(normal_least_squares(&a, 3, 2, &[2.0, 2.0, 2.0]).is_none());
         let x = least_squares(&a, 3, 2, &[2.0, 2.0, 2.0]).unwrap();
         assert!((x[0] + x[1] - 2.0).abs() < 1e-12);
     }

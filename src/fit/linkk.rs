@@ -158,28 +158,34 @@ fn model(x: &[f64], taus: &[f64], w: f64) -> Complex64 {
     z
 }
 
-/// Weighted (1/|Z|) linear least squares on real and imaginary parts together.
+/// Weighted (1/|Z|) linear least squares on real and imaginary parts together; the design
+/// matrix is built column by column (rows: n real parts, then n imaginary parts).
 fn solve(omega: &[f64], z: &[Complex64], taus: &[f64]) -> Option<Vec<f64>> {
     let n = omega.len();
     let m = taus.len();
+    let rows = 2 * n;
     let cols = m + 3;
-    let mut a = vec![0.0; 2 * n * cols];
-    let mut b = vec![0.0; 2 * n];
-    for (k, (&w, zk)) in omega.iter().zip(z).enumerate() {
-        let s = 1.0 / zk.norm();
-        let (re, im) = (k * cols, (n + k) * cols);
-        a[re] = s;
-        for (j, tau) in taus.iter().enumerate() {
-            let basis = 1.0 / Complex64::new(1.0, w * tau);
-            a[re + 1 + j] = basis.re * s;
-            a[im + 1 + j] = basis.im * s;
-        }
-        a[im + m + 1] = w * s;
-        a[im + m + 2] = -s / w;
-        b[k] = zk.re * s;
-        b[n + k] = zk.im * s;
+    let mut a = vec![0.0; rows * cols];
+    let mut b = vec![0.0; rows];
+    let scale: Vec<f64> = z.iter().map(|zk| 1.0 / zk.norm()).collect();
+    for k in 0..n {
+        a[k] = scale[k]; // R0
+        a[(m + 1) * rows + n + k] = omega[k] * scale[k]; // L
+        a[(m + 2) * rows + n + k] = -scale[k] / omega[k]; // 1/C
+        b[k] = z[k].re * scale[k];
+        b[n + k] = z[k].im * scale[k];
     }
-    least_squares(&a, 2 * n, cols, &b)
+    for (j, tau) in taus.iter().enumerate() {
+        let col = &mut a[(j + 1) * rows..(j + 2) * rows];
+        for k in 0..n {
+            // 1/(1 + jωτ) = (1 − jωτ)/(1 + ω²τ²)
+            let wt = omega[k] * tau;
+            let d = scale[k] / (1.0 + wt * wt);
+            col[k] = d;
+            col[n + k] = -wt * d;
+        }
+    }
+    least_squares(&a, rows, cols, &b)
 }
 
 fn mu(r: &[f64]) -> f64 {

@@ -31,7 +31,7 @@ pub use error::FitError;
 pub use linkk::{KkResidual, LinKk, LinKkOptions, lin_kk};
 pub use options::{FitOptions, Weighting};
 pub use result::{ArcFit, FitResult, FitWarning, FittedParam};
-pub use solve::{fit, fit_from};
+pub use solve::{check_options, fit, fit_from};
 
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,12 @@ pub fn fit_from(
     fit_inner(circuit, frequencies_hz, z, options, Some(start))
 }
 
+/// Checks the options' parameter names and values against the circuit without fitting, so a
+/// caller can report a bad option once rather than once per spectrum.
+pub fn check_options(circuit: &Circuit, options: &FitOptions) -> Result<(), FitError> {
+    resolve(circuit, options).map(|_| ())
+}
+
 /// Constraints resolved to parameter indices.
 struct Constraints {
     fixed: Vec<Option<f64>>,

@@ -6,6 +6,9 @@
 //! changes what a file means, and it drops only what is cosmetic (optional commas and `;`,
 //! `then` before an action, `at most` vs `within`). Units are resolved by the checker.
 
+// Trees are built once per file and read a few times; boxing variants would only add noise.
+#![allow(clippy::large_enum_variant)]
+
 use crate::source::Span;
 use serde::Serialize;
 
@@ -302,6 +305,8 @@ pub enum CellStmt {
     Gap(Quantity),
     Connection(ConnectionWord),
     Compartment(Quantity),
+    /// `normalise by wetted area`: areal values per the working electrode's wetted area.
+    NormaliseByWetted,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -77,3 +77,39 @@ pub(crate) fn unclosed_brace(text: &str) -> Option<usize> {
     }
     stack.pop()
 }
+
+/// The offset of the first `{` or `(` nested deeper than `limit` (outside strings and comments).
+pub(crate) fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => in_comment = true,
+            '{' | '(' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            '}' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}

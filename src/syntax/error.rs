@@ -6,6 +6,7 @@ use super::lines::LineIndex;
 use super::parser::{Rule, is_keyword};
 use crate::source::{SourceFile, Span};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use pest::Parser as _;
 use std::fmt;
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ pub enum SyntaxErrorKind {
     UnterminatedBlock { open: Span },
     /// A `"` with no closing quote on its line.
     UnterminatedString,
+    /// Blocks or parentheses nested deeper than any protocol needs.
+    TooDeep { limit: usize },
     /// Anything else that does not fit the grammar.
     Unexpected {
         found: String,
@@ -36,6 +39,7 @@ impl SyntaxErrorKind {
             SyntaxErrorKind::UnknownKeyword { .. } => "mgp::syntax::unknown_keyword",
             SyntaxErrorKind::UnterminatedBlock { .. } => "mgp::syntax::unterminated_block",
             SyntaxErrorKind::UnterminatedString => "mgp::syntax::unterminated_string",
+            SyntaxErrorKind::TooDeep { .. } => "mgp::syntax::too_deep",
             SyntaxErrorKind::Unexpected { .. } => "mgp::syntax::unexpected",
         }
     }
@@ -81,6 +85,9 @@ impl fmt::Display for SyntaxError {
             SyntaxErrorKind::UnknownKeyword { found, .. } => write!(f, "unknown keyword `{found}`"),
             SyntaxErrorKind::UnterminatedBlock { .. } => write!(f, "unterminated block"),
             SyntaxErrorKind::UnterminatedString => write!(f, "unterminated string"),
+            SyntaxErrorKind::TooDeep { limit } => {
+                write!(f, "blocks or parentheses nested more than {limit} deep")
+            }
             SyntaxErrorKind::Unexpected { found, .. } => write!(f, "unexpected {found}"),
         }
     }
@@ -109,6 +116,7 @@ impl Diagnostic for SyntaxError {
             SyntaxErrorKind::UnterminatedString => {
                 "close the text with `\"` on the same line".to_string()
             }
+            SyntaxErrorKind::TooDeep { .. } => "flatten the nesting".to_string(),
             SyntaxErrorKind::Unexpected { expected, .. } => {
                 if expected.is_empty() {
                     return None;
@@ -140,6 +148,9 @@ impl Diagnostic for SyntaxError {
                 Some("this text has no closing quote".into()),
                 span,
             )],
+            SyntaxErrorKind::TooDeep { .. } => {
+                vec![LabeledSpan::new_with_span(Some("too deep".into()), span)]
+            }
             SyntaxErrorKind::Unexpected { .. } => {
                 vec![LabeledSpan::new_with_span(Some("here".into()), span)]
             }
@@ -176,8 +187,9 @@ fn describe(rule: Rule) -> Option<String> {
     }
     Some(
         match rule {
-            Rule::ident | Rule::ident_list | Rule::named | Rule::observation => "a name",
-            Rule::label => "a step label",
+            Rule::ident | Rule::ident_list | Rule::named => "a name",
+            Rule::observation => "an observation tag such as `O1:`",
+            Rule::label | Rule::label_def => "a step label",
             Rule::string | Rule::string_body => "a quoted text",
             Rule::number | Rule::integer | Rule::value => "a number",
             Rule::quantity | Rule::time => "a number with a unit (such as 5 mV)",
@@ -193,6 +205,20 @@ fn describe(rule: Rule) -> Option<String> {
         }
         .to_string(),
     )
+}
+
+/// Nesting deeper than this is refused before parsing (every stage walks the tree
+/// recursively; real protocols nest three or four levels).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// The error for text nested deeper than [`MAX_DEPTH`] at `offset`.
+pub(crate) fn too_deep(source: &SourceFile, offset: usize) -> SyntaxError {
+    let lines = LineIndex::new(&source.text);
+    SyntaxError(Box::new(Inner {
+        kind: SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
+        span: lines.span(offset, offset + 1),
+        source: Arc::new(source.named_source()),
+    }))
 }
 
 /// Converts pest's error into a [`SyntaxError`] for `source`.
@@ -211,11 +237,6 @@ pub(crate) fn from_pest(source: &SourceFile, error: pest::error::Error<Rule>) ->
     let mut expected: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
     expected.sort();
     expected.dedup();
-    let keywords: Vec<String> = positives
-        .iter()
-        .filter(|r| is_keyword(**r))
-        .map(|r| keyword_text(*r))
-        .collect();
 
     let make = |kind, span| {
         SyntaxError(Box::new(Inner {
@@ -240,8 +261,23 @@ pub(crate) fn from_pest(source: &SourceFile, error: pest::error::Error<Rule>) ->
         );
     }
     let word = word_at(text, pos);
-    if !word.is_empty() && !keywords.is_empty() {
-        let suggestion = nearest(word, &keywords);
+    let fitting = if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        keywords_fitting_at(text, pos)
+    } else {
+        Vec::new()
+    };
+    if !fitting.is_empty() {
+        // Keywords that would parse here come first in what was expected.
+        let mut all: Vec<String> = fitting.iter().map(|k| format!("`{k}`")).collect();
+        all.extend(
+            expected
+                .into_iter()
+                .filter(|e| !e.starts_with('`') || e == "`}`"),
+        );
+        expected = all;
+    }
+    if !word.is_empty() && !fitting.is_empty() && !KEYWORDS.contains(&word) {
+        let suggestion = nearest(word, &fitting);
         return make(
             SyntaxErrorKind::UnknownKeyword {
                 found: word.to_string(),
@@ -260,6 +296,174 @@ pub(crate) fn from_pest(source: &SourceFile, error: pest::error::Error<Rule>) ->
         SyntaxErrorKind::Unexpected { found, expected },
         lines.span(pos, pos + len),
     )
+}
+
+/// Every keyword of the grammar (the `k_*` rules), as written.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "title",
+    "source",
+    "author",
+    "note",
+    "import",
+    "solution",
+    "salt",
+    "nominal",
+    "solvent",
+    "by",
+    "volume",
+    "mass",
+    "water",
+    "below",
+    "electrode",
+    "from",
+    "material",
+    "foil",
+    "ribbon",
+    "thickness",
+    "disc",
+    "strip",
+    "rod",
+    "cut",
+    "face",
+    "area",
+    "brush",
+    "with",
+    "in",
+    "directions",
+    "dry",
+    "at",
+    "for",
+    "soak",
+    "wash",
+    "separator",
+    "spacer",
+    "spacers",
+    "cell",
+    "symmetric",
+    "three_electrode",
+    "two_electrode",
+    "soak_vial",
+    "swagelok",
+    "pouch",
+    "glass",
+    "vial",
+    "working",
+    "counter",
+    "reference",
+    "electrolyte",
+    "tip",
+    "immersed",
+    "wetted",
+    "stack",
+    "pressure",
+    "gap",
+    "connection",
+    "compartment",
+    "normalise",
+    "normalize",
+    "limits",
+    "potential",
+    "current",
+    "limit",
+    "then",
+    "abort",
+    "end",
+    "step",
+    "timing",
+    "periods",
+    "min",
+    "max",
+    "point",
+    "settle",
+    "frequency",
+    "on",
+    "rest",
+    "eis",
+    "every",
+    "sample",
+    "rms",
+    "to",
+    "points",
+    "per",
+    "decade",
+    "ocv",
+    "vs",
+    "galvanostatic",
+    "plate",
+    "each",
+    "until",
+    "within",
+    "most",
+    "add",
+    "reach",
+    "prompt",
+    "repeat",
+    "times",
+    "series",
+    "cells",
+    "analyze",
+    "fit",
+    "window",
+    "all",
+    "quantity",
+    "expect",
+    "of",
+    "mean",
+    "spread",
+    "linear_r2",
+    "slope",
+    "drift",
+    "last_third_fraction",
+    "f_peak_R",
+    "f_peak",
+    "Re",
+    "R",
+    "C",
+    "P",
+    "activation_time",
+    "initial_overpotential",
+    "final_overpotential",
+    "stripping_resistance",
+    "eps_r",
+    "permittivity",
+    "corrosion_current",
+    "porosity",
+    "over",
+    "and",
+    "is",
+    "above",
+    "between",
+    "glassy carbon",
+    "high-frequency arc",
+];
+
+/// The keywords that, written instead of `word` at `pos`, let the parse get past them: what
+/// the grammar accepts at that place. (pest reports the enclosing rule, not its keywords.)
+fn keywords_fitting_at(text: &str, pos: usize) -> Vec<String> {
+    let accepted = |k: &str| {
+        // The keyword followed by a character no rule accepts: if the parse fails after the
+        // keyword, the keyword itself was accepted.
+        let candidate = format!("{}{k} \u{1}", &text[..pos]);
+        match super::parser::MgpParser::parse(Rule::file, &candidate) {
+            Ok(_) => true,
+            Err(e) => {
+                let at = match e.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((s, _)) => s,
+                };
+                at >= pos + k.len()
+            }
+        }
+    };
+    // Where any name fits, a word is not a misspelt keyword.
+    if accepted("zz_not_a_keyword") {
+        return Vec::new();
+    }
+    KEYWORDS
+        .iter()
+        .filter(|k| accepted(k))
+        .map(|k| k.to_string())
+        .collect()
 }
 
 /// The identifier-like word starting at `pos` (empty if none).
@@ -303,4 +507,47 @@ fn unterminated_string_on_line(text: &str, pos: usize) -> Option<usize> {
         }
     }
     open
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KEYWORDS;
+
+    /// The suggestion list must name every keyword rule of the grammar.
+    #[test]
+    fn keyword_list_matches_the_grammar() {
+        let grammar = include_str!("../../grammar/mgp.pest");
+        for line in grammar.lines().filter(|l| l.starts_with("k_")) {
+            let Some(word) = line.split('"').nth(1) else {
+                continue;
+            };
+            let listed = KEYWORDS
+                .iter()
+                .any(|k| k.split([' ', '-']).next() == Some(word));
+            assert!(listed, "keyword `{word}` is missing from KEYWORDS");
+        }
+    }
+
+    #[test]
+    fn misspelt_statement_keywords_get_a_suggestion() {
+        use crate::source::SourceFile;
+        let cases = [
+            ("solution s { slat A 1 M }", "salt"),
+            (
+                "on c { galvanostatc strip working at 1 mA for 1 h }",
+                "galvanostatic",
+            ),
+            ("analyze { expcet R of a at 0 h above 1 Ohm cm2 }", "expect"),
+            ("cell c: symmetric pouch { workign e }", "working"),
+        ];
+        for (text, want) in cases {
+            let e = crate::syntax::parse(&SourceFile::new("t.mgp", text)).unwrap_err();
+            match e.kind() {
+                super::SyntaxErrorKind::UnknownKeyword { suggestion, .. } => {
+                    assert_eq!(suggestion.as_deref(), Some(want), "{text}")
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
 }

@@ -22,13 +22,14 @@ pub(crate) fn print(ast: &Ast, text: &str) -> String {
     let mut previous: Option<&Item> = None;
     for item in &ast.items {
         let span = item.span();
+        p.trailing(span.start);
         if let Some(prev) = previous
             && (is_block(item) || is_block(prev) || group(item) != group(prev))
         {
             p.blank();
         }
         p.leading(span.start);
-        if previous.is_some() && p.blank_in_source(span.start) {
+        if p.blank_in_source(span.start) {
             p.blank();
         }
         p.item(item);
@@ -115,6 +116,26 @@ impl Printer<'_> {
         let mut middle: Vec<&str> = lines.collect();
         middle.pop();
         middle.iter().any(|l| l.trim().is_empty())
+    }
+
+    /// Attaches comments on the line just printed (and before `offset`) to that line.
+    fn trailing(&mut self, offset: usize) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            let same_line = self.line_open
+                && c.span.start < offset
+                && !self
+                    .text
+                    .get(self.last_src.min(c.span.start)..c.span.start)
+                    .unwrap_or("\n")
+                    .contains('\n');
+            if !same_line {
+                break;
+            }
+            self.next_comment += 1;
+            self.out.push_str("  #");
+            self.out.push_str(&c.text);
+            self.last_src = c.span.end;
+        }
     }
 
     /// Prints every comment that starts before `offset`.
@@ -562,6 +583,7 @@ fn cell_stmt(s: &CellStmt) -> String {
             }
         ),
         CellStmt::Compartment(q) => format!("compartment {}", quantity(q)),
+        CellStmt::NormaliseByWetted => "normalise by wetted area".to_string(),
     }
 }
 

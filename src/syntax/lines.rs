@@ -19,6 +19,23 @@ impl LineIndex {
         }
     }
 
+    /// The span of `start..end` without the whitespace and comments pest lets a rule swallow
+    /// at its end (so a label underlines the statement, not the blank lines after it).
+    pub(crate) fn trimmed_span(&self, start: usize, end: usize) -> Span {
+        let mut end = end.min(self.text.len()).max(start);
+        loop {
+            let piece = &self.text[start..end];
+            let trimmed = piece.trim_end();
+            let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+            let cut = comment_start(&trimmed[line_start..]).map(|c| line_start + c);
+            let new_end = start + cut.map_or(trimmed.len(), |c| trimmed[..c].trim_end().len());
+            if new_end == end {
+                return self.span(start, end);
+            }
+            end = new_end;
+        }
+    }
+
     /// The span of `start..end`, with the 1-based line and column (in characters) of `start`.
     pub(crate) fn span(&self, start: usize, end: usize) -> Span {
         let start = floor_boundary(&self.text, start.min(self.text.len()));
@@ -40,4 +57,25 @@ fn floor_boundary(text: &str, mut index: usize) -> usize {
         index -= 1;
     }
     index
+}
+
+/// Where a `#` comment starts in one line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == '#' {
+            return Some(i);
+        }
+    }
+    None
 }

@@ -15,6 +15,7 @@
 use super::element::ElementKind;
 use super::{Element, Node};
 use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A circuit string that cannot be read. Carries the string and the span of the problem.
@@ -27,7 +28,7 @@ pub enum CircuitError {
     )]
     Empty {
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("nothing here")]
         span: SourceSpan,
     },
@@ -37,7 +38,7 @@ pub enum CircuitError {
         name: String,
         help: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("not an element")]
         span: SourceSpan,
     },
@@ -47,7 +48,7 @@ pub enum CircuitError {
         found: String,
         help: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("{expected}")]
         span: SourceSpan,
         expected: String,
@@ -58,7 +59,7 @@ pub enum CircuitError {
         open: char,
         close: char,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("opened here")]
         span: SourceSpan,
     },
@@ -70,7 +71,7 @@ pub enum CircuitError {
     Duplicate {
         name: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: Arc<NamedSource<String>>,
         #[label("first here")]
         first: SourceSpan,
         #[label("again here")]
@@ -103,8 +104,8 @@ fn is_cdc(text: &str) -> bool {
             .all(|c| c.is_whitespace() || "()[]".contains(c) || ElementKind::from_cdc(c).is_some())
 }
 
-fn source(text: &str) -> NamedSource<String> {
-    NamedSource::new("circuit", text.to_string())
+fn source(text: &str) -> Arc<NamedSource<String>> {
+    Arc::new(NamedSource::new("circuit", text.to_string()))
 }
 
 fn span(start: usize, end: usize) -> SourceSpan {
