@@ -237,6 +237,7 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
     let mut paths: Vec<_> = std::fs::read_dir("protocols")
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mgp"))
         .collect();
     paths.sort();
     for path in paths {
