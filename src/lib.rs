@@ -23,6 +23,7 @@ pub mod model;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod snapshot;
 pub mod source;
 pub mod syntax;
 pub mod units;

@@ -1,1 +1,329 @@
-//! The built-in mechanistic simulator of the Mg/Li interphase (see issue: dry-run).
+//! The built-in mechanistic simulator of the Mg/Li interphase: an [`Instrument`] whose readings
+//! come from a model of each electrode's state evolving in time (see
+//! `shared/reference/simulator-model.md` for the design and the paper's targets).
+//!
+//! Takes a checked [`Plan`] (at `prepare`) and the interpreter's requests; gives readings in
+//! absolute units as a potentiostat would. All cells of a plan are assembled at t = 0 and age in
+//! parallel on one virtual clock: while one cell is measured the others keep ageing at open
+//! circuit. Simulated time never sleeps unless a pace is set. Parameters are documented data
+//! (`params/*.json`), overridable from a file; output is bit-reproducible per seed.
+//!
+//! Layout: `params`/`param_sets` (data), `electrolyte`, `mg`/`li`/`gc` (electrode models),
+//! `impedance` (closed-form elements), `dc` (roots, Simmons/Cardano), `cell` (topology),
+//! `ocv` (rests), `sweep` (EIS), `galvano` (the DC integrator), `probe` (state view), `noise`,
+//! `pace`, `testing` (plan builders and raw-data readings for tests).
+
+mod cell;
+mod dc;
+mod electrolyte;
+mod error;
+mod galvano;
+mod gc;
+mod impedance;
+mod li;
+mod mg;
+mod noise;
+mod ocv;
+mod pace;
+mod param_sets;
+mod params;
+mod probe;
+mod sweep;
+pub mod testing;
+
+pub use cell::Which;
+pub use error::SimError;
+pub use param_sets::{CellParams, LiParams, MgParams, PsParams};
+pub use params::{Entry, ParamSet, Params};
+pub use probe::ElectrodeProbe;
+
+use crate::instrument::{
+    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo, Reading,
+    RestRequest, Sink,
+};
+use crate::plan::{Addition, Cell, Connection, EisTiming, Plan, Separator};
+use cell::SimCell;
+use noise::{Noise, Spread};
+use pace::Pacer;
+use std::path::PathBuf;
+
+/// How the simulator is set up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOptions {
+    /// Seed of every random stream (noise and spread).
+    pub seed: u64,
+    /// Relative EIS noise (σ per component as a fraction of |Z|); 0 = exact model output.
+    /// Any value above 0 also turns on potential noise and reference drift.
+    pub noise: f64,
+    /// Lognormal cell-to-cell variability of kinetic parameters (off by default).
+    pub spread: bool,
+    /// A parameter override file (see [`Params`]).
+    pub params: Option<PathBuf>,
+    /// `None`: never sleep. `Some(x)`: the simulated clock runs x times faster than the wall
+    /// clock (1.0 = real time).
+    pub pace: Option<f64>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            seed: 0,
+            noise: 0.003,
+            spread: false,
+            params: None,
+            pace: None,
+        }
+    }
+}
+
+/// The simulated potentiostat with its cells.
+#[derive(Debug, Clone)]
+pub struct SimInstrument {
+    options: SimOptions,
+    params: Params,
+    clock_s: f64,
+    cells: Vec<SimCell>,
+    separators: Vec<Separator>,
+    timing: EisTiming,
+    noise: Noise,
+    spread: Spread,
+    pacer: Pacer,
+}
+
+fn capability(message: impl Into<String>) -> InstrumentError {
+    InstrumentError::Capability(message.into())
+}
+
+fn finite_nonnegative(x: f64, what: &str) -> Result<f64, InstrumentError> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(x)
+    } else {
+        Err(capability(format!(
+            "{what} must be a finite, non-negative number, found {x}"
+        )))
+    }
+}
+
+impl SimInstrument {
+    /// Loads the parameters (built-in, plus the override file) and checks the options.
+    pub fn new(options: SimOptions) -> Result<Self, SimError> {
+        if !(options.noise.is_finite() && options.noise >= 0.0) {
+            return Err(SimError::BadOption {
+                option: "noise",
+                value: options.noise,
+                why: "the relative noise must be a finite number ≥ 0",
+            });
+        }
+        if let Some(pace) = options.pace {
+            if !(pace.is_finite() && pace > 0.0) {
+                return Err(SimError::BadOption {
+                    option: "pace",
+                    value: pace,
+                    why: "the pace must be a finite number > 0 (1 = real time)",
+                });
+            }
+        }
+        let params = Params::load(options.params.as_deref())?;
+        Ok(Self::with_params(options, params))
+    }
+
+    /// An instrument with parameters already loaded (the override path in `options` is not
+    /// read again).
+    pub fn with_params(options: SimOptions, params: Params) -> Self {
+        SimInstrument {
+            noise: Noise::new(options.seed, options.noise),
+            spread: Spread::new(options.seed, options.spread),
+            pacer: Pacer::new(options.pace),
+            options,
+            params,
+            clock_s: 0.0,
+            cells: Vec::new(),
+            separators: Vec::new(),
+            timing: EisTiming::default(),
+        }
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The index of a cell, building it (aged from t = 0) if the plan did not list it.
+    fn cell_index(&mut self, cell: &Cell) -> Result<usize, InstrumentError> {
+        if let Some(i) = self.cells.iter().position(|c| c.name == cell.name) {
+            return Ok(i);
+        }
+        let mut sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
+            .map_err(capability)?;
+        sim.rest(&self.params, self.clock_s);
+        self.cells.push(sim);
+        Ok(self.cells.len() - 1)
+    }
+
+    /// Brings every cell to the instrument's clock (open circuit for those not measured).
+    fn sync_all(&mut self) {
+        let t = self.clock_s;
+        for c in &mut self.cells {
+            let dt = t - c.t_s;
+            c.rest(&self.params, dt);
+            c.t_s = t;
+        }
+    }
+
+    /// Advances the measured cell `idx` and the clock by `dt` at open circuit.
+    fn rest_cell(&mut self, idx: usize, dt: f64) {
+        self.advance_to(idx, self.clock_s + dt.max(0.0));
+    }
+
+    /// Advances the clock to `t` (never backwards) and the measured cell `idx` with it.
+    fn advance_to(&mut self, idx: usize, t: f64) {
+        self.clock_s = self.clock_s.max(t);
+        let c = &mut self.cells[idx];
+        let lag = self.clock_s - c.t_s;
+        c.rest(&self.params, lag);
+        c.t_s = self.clock_s;
+    }
+
+    /// Reference drift of cell `idx` brought to now (a random walk; only with noise on).
+    fn drift(&mut self, idx: usize) -> f64 {
+        let sigma_per_sqrt_s = self.params.cell.re_drift / 3600f64.sqrt();
+        let c = &mut self.cells[idx];
+        let dt = (self.clock_s - c.drift_t_s).max(0.0);
+        c.drift_t_s = self.clock_s;
+        c.drift_v += self.noise.gaussian(sigma_per_sqrt_s * dt.sqrt());
+        c.drift_v
+    }
+
+    fn ocv_reading(&mut self, idx: usize, connection: Connection) -> Result<f64, InstrumentError> {
+        let ocv = self.cells[idx]
+            .ocv(&self.params, connection)
+            .map_err(capability)?;
+        let drift = match connection {
+            Connection::ThreeElectrode => self.drift(idx),
+            Connection::TwoElectrode => 0.0,
+        };
+        Ok(ocv + drift + self.noise.gaussian(self.params.cell.ocv_noise))
+    }
+
+    /// The connection a rest records: three-electrode where the cell has a reference.
+    fn rest_connection(cell: &Cell) -> Connection {
+        if cell.reference.is_some() {
+            cell.default_connection
+        } else {
+            Connection::TwoElectrode
+        }
+    }
+}
+
+/// Delivers a reading; `true` when the sink asks to end the step.
+fn deliver(sink: &mut dyn Sink, reading: Reading) -> Result<bool, InstrumentError> {
+    Ok(sink.reading(reading)? == crate::instrument::Flow::StopStep)
+}
+
+impl Instrument for SimInstrument {
+    fn info(&self) -> InstrumentInfo {
+        let sets: Vec<&str> = self.params.sets.iter().map(|s| s.name.as_str()).collect();
+        let override_note = self
+            .params
+            .override_file
+            .as_ref()
+            .map(|f| format!(", overridden by {f}"))
+            .unwrap_or_default();
+        let ignored: Vec<&String> = self
+            .cells
+            .iter()
+            .flat_map(|c| c.electrolyte.ignored.iter())
+            .collect();
+        InstrumentInfo {
+            kind: "sim".into(),
+            description: format!(
+                "mechanistic Mg/Li interphase simulator; parameter sets {}{}",
+                sets.join(", "),
+                override_note
+            ),
+            parameters: serde_json::json!({
+                "seed": self.options.seed,
+                "noise": self.options.noise,
+                "spread": self.options.spread,
+                "pace": self.options.pace,
+                "params_file": self.params.override_file,
+                "ignored_solutes": ignored,
+                "parameter_sets": self.params.to_json(),
+            }),
+        }
+    }
+
+    fn now_s(&self) -> f64 {
+        self.clock_s
+    }
+
+    async fn prepare(&mut self, plan: &Plan) -> Result<(), InstrumentError> {
+        self.clock_s = 0.0;
+        self.timing = plan.eis_timing;
+        self.separators = plan.separators.clone();
+        self.noise = Noise::new(self.options.seed, self.options.noise);
+        self.spread = Spread::new(self.options.seed, self.options.spread);
+        self.pacer.start(0.0);
+        self.cells.clear();
+        for cell in &plan.cells {
+            let sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
+                .map_err(capability)?;
+            self.cells.push(sim);
+        }
+        Ok(())
+    }
+
+    async fn rest(
+        &mut self,
+        request: RestRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        self.run_rest(request, sink).await
+    }
+
+    async fn eis(
+        &mut self,
+        request: EisRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        self.run_eis(request, sink).await
+    }
+
+    async fn galvanostatic(
+        &mut self,
+        request: GalvanoRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        self.run_galvanostatic(request, sink).await
+    }
+
+    async fn addition(
+        &mut self,
+        cell: &Cell,
+        addition: &Addition,
+        _sink: &mut dyn Sink,
+    ) -> Result<(), InstrumentError> {
+        let idx = self.cell_index(cell)?;
+        self.sync_all();
+        let params = &self.params;
+        self.cells[idx].add(
+            params,
+            &addition.composition_after,
+            addition.electrolyte_ul_per_cm2_after,
+            addition.wetted_area_after_cm2,
+        );
+        Ok(())
+    }
+
+    async fn prompt(
+        &mut self,
+        _message: &str,
+        _sink: &mut dyn Sink,
+    ) -> Result<Option<String>, InstrumentError> {
+        // No operator: the action is taken as done, and changes nothing the model tracks.
+        Ok(None)
+    }
+
+    async fn abort(&mut self) -> Result<(), InstrumentError> {
+        Ok(())
+    }
+}

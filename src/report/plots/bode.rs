@@ -1,0 +1,148 @@
+//! Bode plot (as Fig. 5g/5h of the source paper): |Z| and −phase against frequency on a
+//! shared log axis, sweeps coloured by elapsed time, fitted curves drawn over the data.
+//!
+//! Takes the same [`Spectrum`]s as the Nyquist plot; with an area, |Z| is areal.
+
+use super::style;
+use super::{
+    Axis, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec, Spectrum,
+    WIDTH_PX, thin_indices, time_colours,
+};
+use crate::report::analysis::ImpedancePoint;
+
+/// Builds the figure.
+pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
+    let area = spec.area_cm2.unwrap_or(1.0);
+    // Decades read best in the plain unit (10³ Ω cm², not 1 kΩ cm²).
+    let unit = style::ohm_unit(1.0, spec.area_cm2.is_some());
+    let shown = thin_indices(spectra.len(), MAX_SPECTRA);
+    let times: Vec<f64> = shown.iter().map(|&i| spectra[i].elapsed_s).collect();
+    let (colours, colour_bar) = time_colours(&times);
+    let modulus = |p: &ImpedancePoint| {
+        (
+            p.frequency_hz,
+            unit.scale(p.z_real_ohm.hypot(p.z_imag_ohm) * area),
+        )
+    };
+    // −phase: positive for the capacitive arcs of a passivated electrode.
+    let phase = |p: &ImpedancePoint| {
+        (
+            p.frequency_hz,
+            -p.z_imag_ohm.atan2(p.z_real_ohm).to_degrees(),
+        )
+    };
+    let mut top = Vec::new();
+    let mut bottom = Vec::new();
+    let mut fitted = false;
+    for (&i, &colour) in shown.iter().zip(&colours) {
+        let s = &spectra[i];
+        // As in the Nyquist plot: a thin line joins the points of an unfitted spectrum.
+        let style = if s.fit.is_empty() {
+            SeriesStyle::LineMarkers
+        } else {
+            SeriesStyle::Markers
+        };
+        top.push(Series::new(
+            style,
+            colour,
+            s.points.iter().map(modulus).collect(),
+        ));
+        bottom.push(Series::new(
+            style,
+            colour,
+            s.points.iter().map(phase).collect(),
+        ));
+        if !s.fit.is_empty() {
+            fitted = true;
+            top.push(Series::new(
+                SeriesStyle::Line,
+                colour,
+                s.fit.iter().map(modulus).collect(),
+            ));
+            bottom.push(Series::new(
+                SeriesStyle::Line,
+                colour,
+                s.fit.iter().map(phase).collect(),
+            ));
+        }
+    }
+    if fitted {
+        top.push(Series::legend_only(SeriesStyle::Markers, "measured"));
+        top.push(Series::legend_only(SeriesStyle::Line, "fit"));
+    }
+    let frequency = Axis::log("frequency / Hz");
+    let mut caption = format!(
+        "Bode plot (|Z| and phase) of {} sweep{}",
+        spectra.len(),
+        if spectra.len() == 1 { "" } else { "s" }
+    );
+    if shown.len() < spectra.len() {
+        caption.push_str(&format!(" ({} evenly spaced in time shown)", shown.len()));
+    }
+    if colour_bar.is_some() {
+        caption.push_str(", coloured by elapsed time");
+    }
+    if fitted {
+        caption.push_str(&format!(
+            "; lines: fitted {}",
+            spec.circuit.unwrap_or("circuit")
+        ));
+    }
+    caption.push('.');
+    Figure {
+        name: spec.name.into(),
+        title: spec.title.into(),
+        caption,
+        panels: vec![
+            Panel {
+                x: frequency.clone(),
+                y: Axis::log(unit.label("|Z|")),
+                series: top,
+                equal_scale: false,
+                legend: fitted.then_some(LegendPosition::UpperRight),
+                height_px: 230,
+            },
+            Panel {
+                x: frequency,
+                y: Axis::linear("−phase / °").from_zero(),
+                series: bottom,
+                equal_scale: false,
+                legend: None,
+                height_px: 170,
+            },
+        ],
+        share_x: true,
+        colour_bar,
+        width_px: WIDTH_PX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modulus_is_log_and_phase_of_a_capacitor_is_ninety_degrees() {
+        let points = vec![ImpedancePoint {
+            frequency_hz: 10.0,
+            z_real_ohm: 0.0,
+            z_imag_ohm: -2000.0,
+        }];
+        let spectra = vec![Spectrum {
+            elapsed_s: 0.0,
+            points,
+            fit: Vec::new(),
+        }];
+        let spec = SpectraSpec {
+            name: "b",
+            title: "t",
+            area_cm2: Some(2.0),
+            circuit: None,
+        };
+        let fig = figure(spec, &spectra);
+        assert_eq!(fig.panels[0].y.label, "|Z| / Ω cm²");
+        assert_eq!(fig.panels[0].series[0].points, vec![(10.0, 4000.0)]);
+        assert_eq!(fig.panels[1].series[0].points, vec![(10.0, 90.0)]);
+        assert!(fig.share_x && fig.colour_bar.is_none());
+    }
+}

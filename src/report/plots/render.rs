@@ -1,0 +1,578 @@
+//! Draws a [`Figure`] to an SVG string with plotters (SVG backend, no fonts needed: labels
+//! are SVG `<text>` elements the browser typesets).
+//!
+//! This is the one place that sets fonts, margins, axes, tick labels, legends and the colour
+//! bar, so every figure of a report looks the same. Ranges come from the data unless an axis
+//! forces them; log axes snap to whole decades; equal-scale panels get the same data units
+//! per pixel on both axes.
+
+use super::decimate::decimate;
+use super::legend;
+use super::style::{self, Rgb, linear_tick, log_tick};
+use super::{Axis, ColourBar, Figure, Panel, Scale, SeriesStyle};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Drawing failed inside plotters (the SVG backend writes to memory, so this is a bug).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot draw plot `{figure}`: {message}")]
+#[diagnostic(code(mgp::report::plot))]
+pub struct PlotError {
+    pub figure: String,
+    pub message: String,
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+const FONT: &str = "sans-serif";
+const TITLE_PX: f64 = 15.0;
+const AXIS_LABEL_PX: f64 = 14.0;
+const TICK_PX: f64 = 12.0;
+const LEGEND_PX: f64 = 12.0;
+const TITLE_H: u32 = 30;
+const MARGIN_TOP: u32 = 8;
+const MARGIN_BOTTOM: u32 = 4;
+const MARGIN_LEFT: u32 = 8;
+const MARGIN_RIGHT: u32 = 20;
+const Y_LABEL_AREA: u32 = 80;
+/// Tick labels and the axis label under the bottom panel.
+const X_LABEL_AREA: u32 = 50;
+/// Between stacked panels that share x: tick marks only.
+const X_LABEL_AREA_SHARED: u32 = 8;
+const COLOUR_BAR_W: u32 = 110;
+const MARKER_RADIUS: i32 = 3;
+const LINE_WIDTH: u32 = 2;
+
+/// A text style at `px` CSS pixels (plotters' SVG backend divides sizes by 1.24).
+fn font(px: f64) -> TextStyle<'static> {
+    (FONT, px * 1.24).into_font().color(&BLACK)
+}
+
+fn colour(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// Total SVG height of a figure.
+pub fn figure_height(figure: &Figure) -> u32 {
+    let n = figure.panels.len();
+    TITLE_H
+        + figure
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.height_px + MARGIN_TOP + MARGIN_BOTTOM + x_label_area(figure, i, n))
+            .sum::<u32>()
+}
+
+/// Width of the plotting area of a figure `width_px` wide, with or without a colour bar.
+pub fn plot_width(width_px: u32, colour_bar: bool) -> u32 {
+    let bar = if colour_bar { COLOUR_BAR_W } else { 0 };
+    width_px
+        .saturating_sub(bar + MARGIN_LEFT + MARGIN_RIGHT + Y_LABEL_AREA)
+        .max(1)
+}
+
+fn x_label_area(figure: &Figure, index: usize, count: usize) -> u32 {
+    if figure.share_x && index + 1 < count {
+        X_LABEL_AREA_SHARED
+    } else {
+        X_LABEL_AREA
+    }
+}
+
+/// Renders the figure as a standalone SVG document.
+pub fn render_svg(figure: &Figure) -> Result<String, PlotError> {
+    let fail = |e: String| PlotError {
+        figure: figure.name.clone(),
+        message: e,
+    };
+    let height = figure_height(figure);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (figure.width_px, height)).into_drawing_area();
+        draw_figure(&root, figure).map_err(fail)?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (top, body) = root.split_vertically(TITLE_H);
+    let (w, _) = top.dim_in_pixel();
+    top.draw(&Text::new(
+        figure.title.clone(),
+        (w as i32 / 2, TITLE_H as i32 / 2 + 2),
+        (FONT, TITLE_PX * 1.24)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(|e| e.to_string())?;
+
+    let bar = figure.colour_bar.as_ref();
+    let (plots, bar_area) = match bar {
+        Some(_) => {
+            let (a, b) = body.split_horizontally(figure.width_px.saturating_sub(COLOUR_BAR_W));
+            (a, Some(b))
+        }
+        None => (body, None),
+    };
+    let plot_w = plot_width(figure.width_px, bar.is_some());
+
+    let n = figure.panels.len();
+    let shared_x = figure.share_x.then(|| {
+        let xs = figure
+            .panels
+            .iter()
+            .flat_map(|p| p.series.iter())
+            .flat_map(|s| s.points.iter().map(|p| p.0));
+        let first = figure.panels.first();
+        first.map(|p| data_range(xs, &p.x))
+    });
+    let mut rest = plots;
+    for (i, panel) in figure.panels.iter().enumerate() {
+        let xl = x_label_area(figure, i, n);
+        let h = panel.height_px + MARGIN_TOP + MARGIN_BOTTOM + xl;
+        let (area, below) = rest.split_vertically(h);
+        rest = below;
+        let mut xr = shared_x.flatten().unwrap_or_else(|| {
+            data_range(
+                panel
+                    .series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|p| p.0)),
+                &panel.x,
+            )
+        });
+        let mut yr = data_range(
+            panel
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.1)),
+            &panel.y,
+        );
+        if panel.equal_scale {
+            (xr, yr) = equalise(xr, yr, plot_w, panel.height_px);
+        }
+        let layout = PanelLayout {
+            x_label_area: xl,
+            show_x_labels: xl == X_LABEL_AREA,
+            legend: legend::place(panel, xr, yr, plot_w, panel.height_px),
+            plot_w,
+        };
+        draw_panel_scaled(&area, panel, xr, yr, layout)?;
+    }
+    if let (Some(bar), Some(area)) = (bar, bar_area) {
+        let stack: u32 = figure
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.height_px + MARGIN_TOP + MARGIN_BOTTOM + x_label_area(figure, i, n))
+            .sum();
+        let last_xl = if n > 0 {
+            x_label_area(figure, n - 1, n)
+        } else {
+            0
+        };
+        let bottom = stack.saturating_sub(last_xl + MARGIN_BOTTOM);
+        draw_colour_bar(&area, bar, MARGIN_TOP as i32, bottom as i32)?;
+    }
+    Ok(())
+}
+
+/// Same data units per pixel on both axes, growing the upper ends (origins stay put).
+fn equalise(x: (f64, f64), y: (f64, f64), w: u32, h: u32) -> ((f64, f64), (f64, f64)) {
+    let (w, h) = (f64::from(w.max(1)), f64::from(h.max(1)));
+    let ux = (x.1 - x.0) / w;
+    let uy = (y.1 - y.0) / h;
+    let u = ux.max(uy);
+    ((x.0, x.0 + u * w), (y.0, y.0 + u * h))
+}
+
+/// The displayed range of an axis from its data (finite values only; positive for log).
+fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
+    if let Some(range) = axis.range {
+        return range;
+    }
+    let log = axis.scale == Scale::Log;
+    let (min, max) = values
+        .filter(|v| v.is_finite() && (!log || *v > 0.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if log {
+        if min > max {
+            return (1.0, 10.0);
+        }
+        let lo = 10f64.powf(min.log10().floor());
+        let mut hi = 10f64.powf(max.log10().ceil());
+        if hi <= lo {
+            hi = lo * 10.0;
+        }
+        // A hair wider, so plotters' decade ticks (ceil of a rounded logarithm) include
+        // both ends.
+        return (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9));
+    }
+    let (mut min, mut max) = if min > max { (0.0, 1.0) } else { (min, max) };
+    if axis.include_zero {
+        min = min.min(0.0);
+        max = max.max(0.0);
+    }
+    let mut span = max - min;
+    if span <= 0.0 {
+        span = if max.abs() > 0.0 {
+            max.abs() * 0.2
+        } else {
+            1.0
+        };
+        min -= span / 2.0;
+        max += span / 2.0;
+    }
+    // Pad so markers at the extremes are not cut, but keep an origin at zero exactly.
+    let lo = if axis.include_zero && min == 0.0 {
+        0.0
+    } else {
+        min - 0.04 * span
+    };
+    (lo, max + 0.04 * span)
+}
+
+#[derive(Clone, Copy)]
+struct PanelLayout {
+    x_label_area: u32,
+    show_x_labels: bool,
+    /// Top-left of the legend in plotting-area pixels.
+    legend: Option<(i32, i32)>,
+    plot_w: u32,
+}
+
+fn draw_panel_scaled(
+    area: &Area,
+    panel: &Panel,
+    x: (f64, f64),
+    y: (f64, f64),
+    layout: PanelLayout,
+) -> Result<(), String> {
+    match (panel.x.scale, panel.y.scale) {
+        (Scale::Linear, Scale::Linear) => draw_panel(area, panel, x.0..x.1, y.0..y.1, layout),
+        (Scale::Log, Scale::Linear) => {
+            draw_panel(area, panel, (x.0..x.1).log_scale(), y.0..y.1, layout)
+        }
+        (Scale::Linear, Scale::Log) => {
+            draw_panel(area, panel, x.0..x.1, (y.0..y.1).log_scale(), layout)
+        }
+        (Scale::Log, Scale::Log) => draw_panel(
+            area,
+            panel,
+            (x.0..x.1).log_scale(),
+            (y.0..y.1).log_scale(),
+            layout,
+        ),
+    }
+}
+
+fn tick_formatter(axis: &Axis, range: (f64, f64)) -> impl Fn(&f64) -> String {
+    let log = axis.scale == Scale::Log;
+    let span = range.1 - range.0;
+    move |v: &f64| {
+        if log {
+            log_tick(*v)
+        } else {
+            linear_tick(*v, span)
+        }
+    }
+}
+
+fn draw_panel<XR, YR>(
+    area: &Area,
+    panel: &Panel,
+    x: XR,
+    y: YR,
+    layout: PanelLayout,
+) -> Result<(), String>
+where
+    XR: AsRangedCoord<Value = f64>,
+    YR: AsRangedCoord<Value = f64>,
+    XR::CoordDescType: ValueFormatter<f64>,
+    YR::CoordDescType: ValueFormatter<f64>,
+{
+    let err = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(MARGIN_TOP)
+        .margin_bottom(MARGIN_BOTTOM)
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .x_label_area_size(layout.x_label_area)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    let xr = chart.x_range();
+    let yr = chart.y_range();
+    let x_fmt = tick_formatter(&panel.x, (xr.start, xr.end));
+    let y_fmt = tick_formatter(&panel.y, (yr.start, yr.end));
+    let hide = |_: &f64| String::new();
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(8)
+        .y_labels(6)
+        .max_light_lines(4)
+        .label_style(font(TICK_PX))
+        .axis_desc_style(font(AXIS_LABEL_PX))
+        .bold_line_style(RGBColor(200, 200, 200).stroke_width(1))
+        .light_line_style(RGBColor(238, 238, 238).stroke_width(1))
+        .axis_style(BLACK.stroke_width(1))
+        .y_desc(panel.y.label.clone())
+        .y_label_formatter(&y_fmt);
+    if layout.show_x_labels {
+        mesh.x_desc(panel.x.label.clone()).x_label_formatter(&x_fmt);
+    } else {
+        mesh.x_label_formatter(&hide);
+    }
+    mesh.draw().map_err(err)?;
+
+    let log_x = panel.x.scale == Scale::Log;
+    let log_y = panel.y.scale == Scale::Log;
+    let mut any_label = false;
+    for series in &panel.series {
+        let c = colour(series.colour);
+        let points: Vec<(f64, f64)> = series
+            .points
+            .iter()
+            .copied()
+            .filter(|&(a, b)| {
+                a.is_finite() && b.is_finite() && (!log_x || a > 0.0) && (!log_y || b > 0.0)
+            })
+            .collect();
+        let points = match series.style {
+            SeriesStyle::Line | SeriesStyle::Dashed => {
+                decimate(&points, layout.plot_w, |p| chart.backend_coord(p).0)
+            }
+            SeriesStyle::Markers | SeriesStyle::LineMarkers => points,
+        };
+        let line = c.stroke_width(LINE_WIDTH);
+        let anno = match series.style {
+            SeriesStyle::Line => chart.draw_series(LineSeries::new(points, line)),
+            SeriesStyle::Dashed => chart.draw_series(DashedLineSeries::new(points, 7, 5, line)),
+            SeriesStyle::Markers => chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, MARKER_RADIUS, c.filled())),
+            ),
+            SeriesStyle::LineMarkers => {
+                chart
+                    .draw_series(LineSeries::new(points.clone(), c.stroke_width(1)))
+                    .map_err(err)?;
+                chart.draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, MARKER_RADIUS, c.filled())),
+                )
+            }
+        }
+        .map_err(err)?;
+        if let Some(label) = &series.label {
+            any_label = true;
+            anno.label(label.clone());
+            match series.style {
+                SeriesStyle::Line => {
+                    anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], line))
+                }
+                SeriesStyle::Dashed => anno.legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (7, 0)], line)
+                        + PathElement::new(vec![(11, 0), (18, 0)], line)
+                }),
+                SeriesStyle::Markers => {
+                    anno.legend(move |(x, y)| Circle::new((x + 9, y), MARKER_RADIUS, c.filled()))
+                }
+                SeriesStyle::LineMarkers => anno.legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (18, 0)], c.stroke_width(1))
+                        + Circle::new((9, 0), MARKER_RADIUS, c.filled())
+                }),
+            };
+        }
+    }
+    if let (true, Some((lx, ly))) = (any_label, layout.legend) {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::Coordinate(lx, ly))
+            .margin(8)
+            .legend_area_size(26)
+            .label_font(font(LEGEND_PX))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A vertical gradient of the elapsed-time colour map spanning the plotting areas, ticks and
+/// labels to its right, and the rotated axis label at the far right. Drawn from plotters'
+/// primitives rather than a chart so the labels sit exactly beside the bar.
+fn draw_colour_bar(area: &Area, bar: &ColourBar, top: i32, bottom: i32) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
+    let (min, max) = if bar.max > bar.min {
+        (bar.min, bar.max)
+    } else {
+        (bar.min, bar.min + 1.0)
+    };
+    let (w, _) = area.dim_in_pixel();
+    let (x0, x1) = (12, 26);
+    let height = f64::from((bottom - top).max(1));
+    let y_of = |v: f64| bottom - ((v - min) / (max - min) * height).round() as i32;
+    const STEPS: usize = 48;
+    for i in 0..STEPS {
+        let a = top + (height * i as f64 / STEPS as f64).round() as i32;
+        let b = top + (height * (i + 1) as f64 / STEPS as f64).round() as i32;
+        let c = colour(style::time_colour(1.0 - (i as f64 + 0.5) / STEPS as f64));
+        area.draw(&Rectangle::new([(x0, a), (x1, b)], c.filled()))
+            .map_err(err)?;
+    }
+    area.draw(&Rectangle::new(
+        [(x0, top), (x1, bottom)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(err)?;
+    let span = max - min;
+    for v in style::nice_ticks(min, max, 6) {
+        let y = y_of(v);
+        area.draw(&PathElement::new(
+            vec![(x1, y), (x1 + 4, y)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        area.draw(&Text::new(
+            linear_tick(v, span),
+            (x1 + 7, y),
+            font(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(err)?;
+    }
+    area.draw(&Text::new(
+        bar.label.clone(),
+        (w as i32 - 14, (top + bottom) / 2),
+        font(AXIS_LABEL_PX)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::plots::{LegendPosition, Series, style::time_colour, svg_texts};
+
+    fn figure(panels: Vec<Panel>, bar: bool) -> Figure {
+        Figure {
+            name: "t".into(),
+            title: "A test & <figure>".into(),
+            caption: String::new(),
+            panels,
+            share_x: true,
+            colour_bar: bar.then(|| ColourBar {
+                label: "elapsed time / h".into(),
+                min: 0.0,
+                max: 20.0,
+            }),
+            width_px: 640,
+        }
+    }
+
+    fn panel(x: Axis, y: Axis, points: Vec<(f64, f64)>) -> Panel {
+        Panel {
+            x,
+            y,
+            series: vec![
+                Series::new(SeriesStyle::Markers, time_colour(0.2), points.clone())
+                    .labelled("measured"),
+                Series::new(SeriesStyle::Dashed, style::FIT, points).labelled("fit"),
+            ],
+            equal_scale: false,
+            legend: Some(LegendPosition::UpperRight),
+            height_px: 200,
+        }
+    }
+
+    #[test]
+    fn labels_are_svg_text_and_text_is_escaped() {
+        let points = vec![(1e-2, 1.0), (1.0, 3.0), (1e6, 2.0)];
+        let fig = figure(
+            vec![
+                panel(
+                    Axis::log("frequency / Hz"),
+                    Axis::linear("|Z| / kΩ cm²"),
+                    points.clone(),
+                ),
+                panel(
+                    Axis::log("frequency / Hz"),
+                    Axis::linear("−phase / °"),
+                    points,
+                ),
+            ],
+            true,
+        );
+        let svg = render_svg(&fig).unwrap();
+        let texts = svg_texts(&svg);
+        let has = |t: &str| texts.iter().filter(|s| *s == t).count();
+        assert_eq!(has("A test & <figure>"), 1);
+        assert!(svg.contains("A test &amp; &lt;figure&gt;"));
+        assert_eq!(has("|Z| / kΩ cm²"), 1);
+        assert_eq!(has("elapsed time / h"), 1);
+        assert_eq!(
+            has("10⁻²"),
+            1,
+            "both ends of a log axis are ticked: {texts:?}"
+        );
+        assert_eq!(has("10⁶"), 1);
+        // The shared x label appears once, under the bottom panel.
+        assert_eq!(has("frequency / Hz"), 1);
+        assert_eq!((has("measured"), has("fit")), (2, 2));
+        assert_eq!(
+            svg.matches("<circle").count(),
+            6 + 2,
+            "markers and legend glyphs"
+        );
+    }
+
+    #[test]
+    fn empty_and_degenerate_data_still_render() {
+        let fig = figure(
+            vec![
+                panel(Axis::linear("x"), Axis::log("y"), vec![]),
+                panel(
+                    Axis::linear("x"),
+                    Axis::linear("y"),
+                    vec![(1.0, f64::NAN), (2.0, 5.0)],
+                ),
+            ],
+            false,
+        );
+        let svg = render_svg(&fig).unwrap();
+        assert!(svg.starts_with("<svg"));
+    }
+
+    #[test]
+    fn equal_scale_gives_the_same_units_per_pixel() {
+        let (x, y) = equalise((0.0, 10.0), (0.0, 2.0), 400, 200);
+        assert!(((x.1 - x.0) / 400.0 - (y.1 - y.0) / 200.0).abs() < 1e-12);
+        assert_eq!(x, (0.0, 10.0));
+    }
+
+    #[test]
+    fn ranges_pad_linear_and_snap_log_to_decades() {
+        let lin = data_range([1.0, 3.0].into_iter(), &Axis::linear("").from_zero());
+        assert_eq!(lin.0, 0.0);
+        assert!(lin.1 > 3.0);
+        let log = data_range([0.02, 1e6, -1.0].into_iter(), &Axis::log(""));
+        assert!((log.0 - 0.01).abs() < 1e-9 && (log.1 - 1e6).abs() < 1e-2);
+        let single = data_range([5.0].into_iter(), &Axis::linear(""));
+        assert!(single.0 < 5.0 && single.1 > 5.0);
+    }
+}

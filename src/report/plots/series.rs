@@ -1,0 +1,168 @@
+//! Fitted parameters against time (as Fig. 2b/2d of the source paper): arc resistance R,
+//! effective capacitance C and peak frequency stacked on one shared time axis, with the
+//! straight-line fit of R(t) drawn over R.
+//!
+//! Takes a [`FitSeries`] (areal R and C per the cell's normalising area).
+
+use super::style::{self, category};
+use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
+use crate::report::analysis::{FitSeries, linear_fit};
+use crate::units::trim_number;
+
+/// Peak frequencies spanning more than this ratio get a log axis (f_peak ∝ 1/t in the paper).
+const LOG_RATIO: f64 = 5.0;
+
+/// Builds the figure.
+pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
+    let t = style::time_unit(style::max_abs(fit.sweeps.iter().map(|s| s.t_s)));
+    let r_unit = style::ohm_unit(style::max_abs(fit.sweeps.iter().map(|s| s.r_ohm_cm2)), true);
+    let c_unit = style::farad_unit(
+        style::max_abs(fit.sweeps.iter().map(|s| s.c_f_per_cm2)),
+        true,
+    );
+    let r_points: Vec<(f64, f64)> = fit
+        .sweeps
+        .iter()
+        .map(|s| (t.scale(s.t_s), r_unit.scale(s.r_ohm_cm2)))
+        .collect();
+    let mut r_series = vec![Series::new(
+        SeriesStyle::Markers,
+        category(0),
+        r_points.clone(),
+    )];
+    let line = linear_fit(&r_points);
+    if let Some(line) = line {
+        let (lo, hi) = r_points
+            .iter()
+            .map(|p| p.0)
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(x), b.max(x))
+            });
+        let at = |x: f64| (x, line.intercept + line.slope * x);
+        r_series.push(
+            Series::new(SeriesStyle::Dashed, style::FIT, vec![at(lo), at(hi)]).labelled(format!(
+                "linear fit, R² = {:.3}, slope {} {}/{}",
+                line.r2,
+                trim_number(line.slope),
+                r_unit.symbol,
+                t.symbol
+            )),
+        );
+    }
+    let f_peaks: Vec<f64> = fit
+        .sweeps
+        .iter()
+        .map(|s| s.f_peak_hz)
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .collect();
+    let f_min = f_peaks.iter().copied().fold(f64::INFINITY, f64::min);
+    let f_max = f_peaks.iter().copied().fold(0.0, f64::max);
+    let f_axis = if f_max > LOG_RATIO * f_min {
+        Axis::log("peak frequency / Hz")
+    } else {
+        Axis::linear("peak frequency / Hz").from_zero()
+    };
+    let panel = |y: Axis, series: Vec<Series>, legend| Panel {
+        x: Axis::linear(t.label("elapsed time")).from_zero(),
+        y,
+        series,
+        equal_scale: false,
+        legend,
+        height_px: 180,
+    };
+    let caption = format!(
+        "Fit “{}” ({}) of {} sweeps: arc resistance, effective capacitance (Eq. 1) and peak \
+         frequency against time, per the normalising area of {} cm²{}.",
+        fit.name,
+        fit.circuit,
+        fit.sweeps.len(),
+        trim_number(fit.area_cm2),
+        if line.is_some() {
+            "; dashed: straight-line fit of R"
+        } else {
+            ""
+        }
+    );
+    Figure {
+        name: name.into(),
+        title: title.into(),
+        caption,
+        panels: vec![
+            panel(
+                Axis::linear(r_unit.label("R")).from_zero(),
+                r_series,
+                Some(LegendPosition::UpperLeft),
+            ),
+            panel(
+                Axis::linear(c_unit.label("C")).from_zero(),
+                vec![Series::new(
+                    SeriesStyle::Markers,
+                    category(1),
+                    fit.sweeps
+                        .iter()
+                        .map(|s| (t.scale(s.t_s), c_unit.scale(s.c_f_per_cm2)))
+                        .collect(),
+                )],
+                None,
+            ),
+            panel(
+                f_axis,
+                vec![Series::new(
+                    SeriesStyle::Markers,
+                    category(2),
+                    fit.sweeps
+                        .iter()
+                        .map(|s| (t.scale(s.t_s), s.f_peak_hz))
+                        .collect(),
+                )],
+                None,
+            ),
+        ],
+        share_x: true,
+        colour_bar: None,
+        width_px: WIDTH_PX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::analysis::SweepFit;
+
+    #[test]
+    fn three_panels_share_hours_and_r_has_its_line() {
+        let sweeps = (0..21)
+            .map(|i| SweepFit {
+                step: 1,
+                sweep: i,
+                t_s: i as f64 * 3600.0,
+                r_ohm_cm2: 4e4 + 1.8e4 * i as f64,
+                c_f_per_cm2: 17e-6,
+                f_peak_hz: 1.0 / (2.0 * std::f64::consts::PI * (4e4 + 1.8e4 * i as f64) * 17e-6),
+                parameters: vec![],
+                curve: vec![],
+                residuals: vec![],
+                linkk_residuals: vec![],
+                note: None,
+            })
+            .collect();
+        let fit = FitSeries {
+            name: "mg".into(),
+            circuit: "Re-R(CPE)".into(),
+            cell: "lean".into(),
+            area_cm2: 1.131,
+            sweeps,
+        };
+        let fig = figure("s", "t", &fit);
+        let labels: Vec<&str> = fig.panels.iter().map(|p| p.y.label.as_str()).collect();
+        assert_eq!(labels, ["R / kΩ cm²", "C / µF cm⁻²", "peak frequency / Hz"]);
+        assert_eq!(fig.panels[2].y.scale, super::super::Scale::Log);
+        assert_eq!(fig.panels[0].x.label, "elapsed time / h");
+        let legend = fig.panels[0].series[1].label.as_deref().unwrap();
+        assert!(
+            legend.starts_with("linear fit, R² = 1.000, slope 18 kΩ cm²/h"),
+            "{legend}"
+        );
+    }
+}

@@ -1,0 +1,537 @@
+//! The simulator as an instrument: options, parameter files and their errors, determinism,
+//! stopping and interruption, pacing, cell topology and protocol events.
+
+use mgp::instrument::sim::testing::*;
+use mgp::instrument::sim::{Params, SimError, SimInstrument, SimOptions};
+use mgp::instrument::{
+    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, Reading, RestRequest,
+};
+use mgp::plan::{Bias, Cell, CellKind, Connection, Material, Role};
+use std::io::Write;
+
+const H: f64 = 3600.0;
+
+fn exact() -> SimInstrument {
+    SimInstrument::new(SimOptions {
+        noise: 0.0,
+        ..SimOptions::default()
+    })
+    .expect("built-in parameters load")
+}
+
+async fn sweep_r(sim: &mut SimInstrument, cell: &Cell) -> f64 {
+    let sweep = sweep(20e-3, Connection::TwoElectrode);
+    let mut sink = CollectSink::default();
+    sim.eis(
+        EisRequest {
+            cell,
+            sweep: &sweep,
+        },
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    Spectrum::from_readings(0.0, &sink.readings)
+        .low_frequency_arc()
+        .unwrap()
+        .r_ohm
+}
+
+async fn rest(sim: &mut SimInstrument, cell: &Cell, duration_s: f64) {
+    let mut sink = CollectSink::default();
+    let request = RestRequest {
+        cell,
+        duration_s,
+        sample_interval_s: None,
+    };
+    assert_eq!(
+        sim.rest(request, &mut sink).await.unwrap(),
+        HoldEnd::Completed
+    );
+}
+
+#[test]
+fn info_names_the_parameter_sets_and_the_options() {
+    let sim = SimInstrument::new(SimOptions {
+        seed: 7,
+        spread: true,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let info = sim.info();
+    assert_eq!(info.kind, "sim");
+    for set in ["mg_chloride_glyme", "li_lp40", "li2s8_gc", "cell"] {
+        assert!(info.description.contains(set), "{}", info.description);
+    }
+    assert_eq!(info.parameters["seed"], 7);
+    assert_eq!(info.parameters["spread"], true);
+    assert_eq!(info.parameters["noise"], 0.003);
+    let sets = info.parameters["parameter_sets"].as_array().unwrap();
+    let mg = sets
+        .iter()
+        .find(|s| s["name"] == "mg_chloride_glyme")
+        .unwrap();
+    let k_max = &mg["entries"]["k_max"];
+    assert_eq!(k_max["unit"], "1/h");
+    assert!((k_max["internal"].as_f64().unwrap() - 1.425 / 3600.0).abs() < 1e-12);
+    assert!(!k_max["source"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn every_built_in_value_is_documented() {
+    let params = Params::defaults().unwrap();
+    for set in &params.sets {
+        assert!(!set.description.is_empty());
+        for (key, entry) in &set.entries {
+            assert!(entry.meaning.len() > 10, "{}.{key}", set.name);
+            assert!(entry.source.len() > 3, "{}.{key}", set.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_override_file_changes_the_model() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    write!(
+        file,
+        r#"{{ "mg_chloride_glyme": {{ "r_site0": {{ "value": 40, "unit": "kOhm cm2", "source": "test" }} }} }}"#
+    )
+    .unwrap();
+    let options = SimOptions {
+        noise: 0.0,
+        params: Some(file.path().to_path_buf()),
+        ..SimOptions::default()
+    };
+    let mut doubled = SimInstrument::new(options).unwrap();
+    assert!(doubled.info().description.contains("overridden by"));
+    let cell = lean_mg_cell("mg");
+    let plan = plan(vec![cell.clone()]);
+    doubled.prepare(&plan).await.unwrap();
+    let mut normal = exact();
+    normal.prepare(&plan).await.unwrap();
+    let ratio = sweep_r(&mut doubled, &cell).await / sweep_r(&mut normal, &cell).await;
+    assert!((ratio - 2.0).abs() < 0.02, "{ratio}");
+}
+
+fn override_error(text: &str) -> SimError {
+    match Params::from_override_text("my.json", text) {
+        Ok(_) => panic!("{text} should be rejected"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn parameter_file_mistakes_name_the_file_and_the_key() {
+    let e = override_error(r#"{"mg_chloride_glyme": {"k_maxx": {"value": 1, "unit": "1/h"}}}"#);
+    assert!(matches!(e, SimError::UnknownKey { .. }));
+    assert!(e.to_string().contains("my.json") && e.to_string().contains("k_maxx"));
+    let help = miette::Diagnostic::help(&e).unwrap().to_string();
+    assert!(help.contains("did you mean `k_max`"), "{help}");
+
+    let e = override_error(r#"{"mg_chloride_glyme": {"d_c": {"value": 8.5, "unit": "h"}}}"#);
+    assert!(matches!(e, SimError::WrongUnit { .. }), "{e}");
+    assert!(e.to_string().contains("mg_chloride_glyme.d_c"));
+
+    let e = override_error(r#"{"mg_chloride_glyme": {"cpe_p": {"value": 1.5, "unit": ""}}}"#);
+    assert!(matches!(e, SimError::BadValue { .. }), "{e}");
+
+    let e = override_error(r#"{"mg_glyme": {}}"#);
+    assert!(matches!(e, SimError::UnknownSet { .. }));
+    let help = miette::Diagnostic::help(&e).unwrap().to_string();
+    assert!(help.contains("mg_chloride_glyme"), "{help}");
+
+    let e = override_error(r#"{"li_lp40": {"r_sei0": {"unit": "Ohm cm2"}}}"#);
+    assert!(matches!(e, SimError::Shape { .. }), "{e}");
+
+    let e = override_error("{\"li_lp40\": {\n  \"r_sei0\": 12,,\n}}");
+    assert!(matches!(e, SimError::Json { .. }), "{e}");
+
+    let missing = SimInstrument::new(SimOptions {
+        params: Some("/nonexistent/params.json".into()),
+        ..SimOptions::default()
+    });
+    assert!(matches!(missing, Err(SimError::Read { .. })));
+}
+
+#[test]
+fn units_convert_in_overrides() {
+    let p = Params::from_override_text(
+        "units.json",
+        r#"{"mg_chloride_glyme": {"d_c": {"value": 0.0085, "unit": "µm"}, "tau_d": {"value": 54, "unit": "min"}},
+            "cell": {"temperature": {"value": 25, "unit": "°C"}}}"#,
+    )
+    .unwrap();
+    assert!((p.mg.d_c - 8.5e-9).abs() < 1e-15);
+    assert!((p.mg.tau_d - 3240.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_wrong_unit_renders_as_a_diagnostic() {
+    let e = override_error(
+        "{\n  \"mg_chloride_glyme\": {\n    \"tau_open\": { \"value\": 2, \"unit\": \"mV\" }\n  }\n}",
+    );
+    insta::assert_snapshot!(mgp::diagnostics::render_plain(&e));
+}
+
+#[test]
+fn bad_options_are_rejected() {
+    for options in [
+        SimOptions {
+            noise: -0.1,
+            ..SimOptions::default()
+        },
+        SimOptions {
+            pace: Some(0.0),
+            ..SimOptions::default()
+        },
+        SimOptions {
+            noise: f64::NAN,
+            ..SimOptions::default()
+        },
+    ] {
+        assert!(matches!(
+            SimInstrument::new(options),
+            Err(SimError::BadOption { .. })
+        ));
+    }
+}
+
+#[tokio::test]
+async fn cells_of_a_plan_age_in_parallel_on_one_clock() {
+    let (a, b) = (lean_mg_cell("a"), lean_mg_cell("b"));
+    let mut both = exact();
+    both.prepare(&plan(vec![a.clone(), b.clone()]))
+        .await
+        .unwrap();
+    rest(&mut both, &a, 10.0 * H).await;
+    assert_eq!(both.now_s(), 10.0 * H);
+    let r_b = sweep_r(&mut both, &b).await;
+
+    let mut alone = exact();
+    alone.prepare(&plan(vec![b.clone()])).await.unwrap();
+    rest(&mut alone, &b, 10.0 * H).await;
+    let r_alone = sweep_r(&mut alone, &b).await;
+    assert!((r_b / r_alone - 1.0).abs() < 1e-9, "{r_b} vs {r_alone}");
+    // Both cells' states sit at the clock after the call.
+    let (pa, pb) = (both.probe("a").unwrap(), both.probe("b").unwrap());
+    assert!((pa[0].theta - pb[0].theta).abs() < 1e-12);
+}
+
+async fn strip(
+    sim: &mut SimInstrument,
+    cell: &Cell,
+    density: f64,
+    role: Role,
+    duration_s: f64,
+    sink: &mut CollectSink,
+) -> Result<HoldEnd, InstrumentError> {
+    let step = galvanostatic(
+        density,
+        4.0,
+        role,
+        Connection::ThreeElectrode,
+        duration_s,
+        10.0,
+    );
+    let request = GalvanoRequest {
+        cell,
+        step: &step,
+        duration_s,
+        limits: vec![],
+    };
+    sim.galvanostatic(request, sink).await
+}
+
+#[tokio::test]
+async fn a_sink_can_stop_a_hold_and_rest_after_stripping_repassivates() {
+    let cell = flooded_cell("f", 4.0);
+    let mut sim = exact();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    // Stop at activation, as a host-side potential limit would.
+    let mut sink = CollectSink {
+        stop: Some(|r| matches!(r, Reading::Galvano { potential_v, .. } if *potential_v < 0.4)),
+        ..CollectSink::default()
+    };
+    let end = strip(&mut sim, &cell, 3e-3, Role::Working, 5.0 * H, &mut sink)
+        .await
+        .unwrap();
+    assert_eq!(end, HoldEnd::Stopped);
+    let last = sink.readings.last().unwrap();
+    assert_eq!(sim.now_s(), last.t_s());
+    assert!((0.5 * H..1.5 * H).contains(&sim.now_s()));
+    assert!(sim.probe("f").unwrap()[0].ruptured);
+    // Continuing the hold keeps the ruptured film opening to a = i/j_crit.
+    let mut sink = CollectSink::default();
+    strip(&mut sim, &cell, 3e-3, Role::Working, H, &mut sink)
+        .await
+        .unwrap();
+    let activated = sim.probe("f").unwrap()[0].clone();
+    assert!((activated.active_fraction - 3.0 / 27.0).abs() < 1e-3);
+    let r_active = activated.r_interface_ohm_cm2;
+
+    rest(&mut sim, &cell, 3.0 * H).await;
+    let healed = sim.probe("f").unwrap()[0].clone();
+    assert!(!healed.ruptured && healed.damage == 0.0);
+    let expected = activated.active_fraction * (-3.0f64).exp();
+    assert!((healed.active_fraction / expected - 1.0).abs() < 1e-9);
+    assert!(healed.r_interface_ohm_cm2 > 10.0 * r_active);
+}
+
+#[tokio::test]
+async fn the_plating_side_never_accumulates_damage() {
+    let cell = flooded_cell("f", 4.0);
+    let mut sim = exact();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let mut sink = CollectSink::default();
+    strip(&mut sim, &cell, 10e-3, Role::Counter, 3.0 * H, &mut sink)
+        .await
+        .unwrap();
+    let probe = sim.probe("f").unwrap();
+    let (we, ce) = (&probe[0], &probe[1]);
+    assert!(we.damage == 0.0 && !we.ruptured && we.active_fraction == 0.0);
+    // The counter electrode stripped meanwhile and activated.
+    assert!(ce.ruptured && ce.active_fraction > 0.1);
+    let currents: Vec<f64> = sink
+        .readings
+        .iter()
+        .filter_map(|r| match r {
+            Reading::Galvano { current_a, .. } => Some(*current_a),
+            _ => None,
+        })
+        .collect();
+    assert!(currents.iter().all(|i| (*i + 0.04).abs() < 1e-15));
+}
+
+#[tokio::test]
+async fn an_interrupted_run_stops_at_once() {
+    let cell = lean_mg_cell("mg");
+    let mut sim = exact();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let mut sink = CollectSink {
+        interrupted: true,
+        ..CollectSink::default()
+    };
+    let request = RestRequest {
+        cell: &cell,
+        duration_s: 10.0 * H,
+        sample_interval_s: Some(60.0),
+    };
+    assert!(matches!(
+        sim.rest(request, &mut sink).await,
+        Err(InstrumentError::Interrupted)
+    ));
+    assert!(sink.readings.is_empty());
+}
+
+#[tokio::test]
+async fn pacing_makes_wall_time_follow_simulated_time() {
+    let cell = lean_mg_cell("mg");
+    let mut sim = SimInstrument::new(SimOptions {
+        noise: 0.0,
+        pace: Some(200.0),
+        ..SimOptions::default()
+    })
+    .unwrap();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut sink = CollectSink::default();
+    let request = RestRequest {
+        cell: &cell,
+        duration_s: 60.0,
+        sample_interval_s: Some(10.0),
+    };
+    sim.rest(request, &mut sink).await.unwrap();
+    // 60 s at 200x is 0.3 s of wall time at least (a lower bound, never a timing target).
+    assert!(started.elapsed().as_secs_f64() >= 0.29);
+    assert_eq!(sink.readings.len(), 7);
+}
+
+#[tokio::test]
+async fn topology_errors_are_capability_errors() {
+    let mg = lean_mg_cell("mg");
+    let mut vial = lean_mg_cell("vial");
+    vial.kind = CellKind::SoakVial;
+    vial.counter = None;
+    let mut sim = exact();
+    sim.prepare(&plan(vec![mg.clone(), vial.clone()]))
+        .await
+        .unwrap();
+    let three = sweep(1.0, Connection::ThreeElectrode);
+    let mut sink = CollectSink::default();
+    let e = sim
+        .eis(
+            EisRequest {
+                cell: &mg,
+                sweep: &three,
+            },
+            &mut sink,
+        )
+        .await;
+    assert!(matches!(e, Err(InstrumentError::Capability(_))));
+    let two = sweep(1.0, Connection::TwoElectrode);
+    let e = sim
+        .eis(
+            EisRequest {
+                cell: &vial,
+                sweep: &two,
+            },
+            &mut sink,
+        )
+        .await;
+    assert!(matches!(e, Err(InstrumentError::Capability(_))));
+    let e = strip(&mut sim, &vial, 1e-3, Role::Working, 60.0, &mut sink).await;
+    assert!(matches!(e, Err(InstrumentError::Capability(_))));
+    // The vial still ages: a soak is a rest.
+    rest(&mut sim, &vial, H).await;
+    assert!(sim.probe("vial").unwrap()[0].theta < 1.0);
+}
+
+#[tokio::test]
+async fn open_circuit_potentials_follow_the_materials() {
+    let mut mixed = lean_mg_cell("mixed");
+    mixed.counter = Some(electrode(Material::Li, 1.131, 1.131));
+    let flooded = flooded_cell("f", 0.9);
+    let mut sim = exact();
+    sim.prepare(&plan(vec![mixed.clone(), flooded.clone()]))
+        .await
+        .unwrap();
+    for (cell, expected) in [(&mixed, 0.67), (&flooded, 0.0)] {
+        let mut sink = CollectSink::default();
+        let request = RestRequest {
+            cell,
+            duration_s: 600.0,
+            sample_interval_s: Some(60.0),
+        };
+        sim.rest(request, &mut sink).await.unwrap();
+        assert_eq!(sink.readings.len(), 11);
+        for r in &sink.readings {
+            let Reading::Ocv { potential_v, .. } = r else {
+                panic!("{r:?}")
+            };
+            assert!((potential_v - expected).abs() < 1e-12, "{potential_v}");
+        }
+    }
+    // With noise the Mg reference drifts and the samples scatter.
+    let mut noisy = SimInstrument::new(SimOptions::default()).unwrap();
+    noisy.prepare(&plan(vec![flooded.clone()])).await.unwrap();
+    let mut sink = CollectSink::default();
+    let request = RestRequest {
+        cell: &flooded,
+        duration_s: 5.0 * H,
+        sample_interval_s: Some(600.0),
+    };
+    noisy.rest(request, &mut sink).await.unwrap();
+    let v: Vec<f64> = sink
+        .readings
+        .iter()
+        .map(|r| match r {
+            Reading::Ocv { potential_v, .. } => *potential_v,
+            _ => f64::NAN,
+        })
+        .collect();
+    assert!(v.iter().all(|x| x.abs() < 0.05) && v.iter().any(|x| x.abs() > 1e-4));
+}
+
+#[tokio::test]
+async fn a_blocked_electrode_hits_the_compliance_with_a_warning() {
+    // Glassy carbon without polysulfide has no faradaic path worth the name.
+    let cell = symmetric(
+        "gc",
+        Material::GlassyCarbon,
+        2.0,
+        80.0,
+        mg_electrolyte(),
+        "gf_a",
+    );
+    let mut sim = exact();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let step = galvanostatic(
+        1e-3,
+        2.0,
+        Role::Working,
+        Connection::TwoElectrode,
+        60.0,
+        10.0,
+    );
+    let mut sink = CollectSink::default();
+    let request = GalvanoRequest {
+        cell: &cell,
+        step: &step,
+        duration_s: 60.0,
+        limits: vec![],
+    };
+    sim.galvanostatic(request, &mut sink).await.unwrap();
+    assert!(
+        matches!(&sink.readings[0], Reading::Warning { message, .. } if message.contains("compliance"))
+    );
+    let Reading::Galvano { potential_v, .. } = sink.readings[1] else {
+        panic!()
+    };
+    assert!((potential_v - 20.0).abs() < 0.1, "{potential_v}");
+}
+
+#[tokio::test]
+async fn a_biased_sweep_is_flagged_and_a_sink_can_stop_a_sweep() {
+    let cell = lean_mg_cell("mg");
+    let mut sim = exact();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let mut biased = sweep(1.0, Connection::TwoElectrode);
+    biased.bias = Bias::VsOpenCircuit { potential_v: 0.1 };
+    let mut sink = CollectSink {
+        stop: Some(|r| matches!(r, Reading::EisPoint { frequency_hz, .. } if *frequency_hz < 1e3)),
+        ..CollectSink::default()
+    };
+    let end = sim
+        .eis(
+            EisRequest {
+                cell: &cell,
+                sweep: &biased,
+            },
+            &mut sink,
+        )
+        .await
+        .unwrap();
+    assert_eq!(end, HoldEnd::Stopped);
+    assert!(matches!(sink.readings[0], Reading::Warning { .. }));
+    // The warning, 31 points down to 1 kHz and the first point below it.
+    assert_eq!(sink.readings.len(), 1 + 32);
+}
+
+#[tokio::test]
+async fn an_addition_changes_electrolyte_and_wetted_area() {
+    let cell = flooded_cell("f", 0.9);
+    let mut sim = exact();
+    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let addition = ps_addition(&cell, 0.5, 0.1);
+    let mut sink = CollectSink::default();
+    sim.addition(&cell, &addition, &mut sink).await.unwrap();
+    assert!(sink.readings.is_empty());
+    let probe = sim.probe("f").unwrap();
+    assert!((probe[0].wetted_area_cm2 - 1.125).abs() < 1e-12);
+    assert!((probe[1].wetted_area_cm2 - 1.125).abs() < 1e-12);
+    assert!(probe[0].r_interface_ohm_cm2 < 1e3);
+    assert_eq!(sim.prompt("wash with DOL", &mut sink).await.unwrap(), None);
+    sim.abort().await.unwrap();
+}
+
+#[tokio::test]
+async fn spread_varies_cells_but_keeps_them_plausible() {
+    let cells: Vec<Cell> = (0..6).map(|i| lean_mg_cell(&format!("c{i}"))).collect();
+    let mut sim = SimInstrument::new(SimOptions {
+        noise: 0.0,
+        spread: true,
+        seed: 11,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    sim.prepare(&plan(cells.clone())).await.unwrap();
+    let mut r = vec![];
+    for c in &cells {
+        r.push(sweep_r(&mut sim, c).await * c.normalising_area_cm2);
+    }
+    let (lo, hi) = r
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+    assert!(hi > lo * 1.02, "{r:?}");
+    assert!(lo > 25e3 && hi < 70e3, "{r:?}");
+}
