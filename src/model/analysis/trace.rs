@@ -117,7 +117,11 @@ impl Shape {
                 if let Some(k) = (start + 1..smooth.len()).find(|&k| smooth[k] < mid) {
                     let (ta, va) = (samples[k - 1].0, smooth[k - 1]);
                     let (tb, vb) = (samples[k].0, smooth[k]);
-                    let frac = if va != vb { (va - mid) / (va - vb) } else { 0.0 };
+                    let frac = if va != vb {
+                        (va - mid) / (va - vb)
+                    } else {
+                        0.0
+                    };
                     activation = Some(ta + frac * (tb - ta));
                 }
             }
@@ -187,7 +191,10 @@ mod tests {
                     0.09 + 0.41 * (-(t - t_act_s) / 60.0).exp()
                 };
                 // ±1 mV of deterministic "noise".
-                (1000.0 + t, eta + overshoot + 1e-3 * ((k * 7919) % 13) as f64 / 6.0 - 1e-3)
+                (
+                    1000.0 + t,
+                    eta + overshoot + 1e-3 * ((k * 7919) % 13) as f64 / 6.0 - 1e-3,
+                )
             })
             .collect()
     }
