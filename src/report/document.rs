@@ -7,6 +7,7 @@ use super::analysis::{ImpedancePoint, ReportAnalysis, SweepFit};
 use super::html::{self, Page, escape, facts, para};
 use super::load::RunData;
 use super::plots::residuals::SweepResiduals;
+use super::plots::style::number;
 use super::plots::{
     self, Figure, PlotError, SpectraSpec, Spectrum, bode, galvano, nyquist, residuals, series,
 };
@@ -14,7 +15,7 @@ use super::tables;
 use super::view::{EisGroup, RunView, status_name};
 use crate::plan::{Action, Plan};
 use crate::run::journal::RunStatus;
-use crate::units::{format_duration, trim_number};
+use crate::units::format_duration;
 use std::collections::HashMap;
 
 /// A rendered figure.
@@ -103,7 +104,9 @@ pub fn slug(text: &str) -> String {
             out.push('-');
         }
     }
-    let out = out.trim_matches('-').to_string();
+    // Short enough for any file system, whatever a cell is called.
+    let out: String = out.trim_matches('-').chars().take(48).collect();
+    let out = out.trim_end_matches('-').to_string();
     if out.is_empty() { "x".into() } else { out }
 }
 
@@ -173,7 +176,14 @@ impl<'a> Builder<'a> {
         out
     }
 
-    fn add_figure(&mut self, figure: Figure) -> Result<(), PlotError> {
+    fn add_figure(&mut self, mut figure: Figure) -> Result<(), PlotError> {
+        // Distinct slugs can still collide once shortened: number the repeats.
+        let base = figure.name.clone();
+        let mut n = 1;
+        while self.figures.iter().any(|f| f.figure.name == figure.name) {
+            n += 1;
+            figure.name = format!("{base}-{n}");
+        }
         let svg = plots::render_svg(&figure)?;
         self.page
             .push(&html::figure(&figure.name, &svg, &figure.caption));
@@ -300,7 +310,7 @@ impl<'a> Builder<'a> {
                         "{}: {}, {} µm thick",
                         s.name,
                         s.material,
-                        trim_number(s.thickness_m * 1e6)
+                        number(s.thickness_m * 1e6)
                     )
                 })
                 .collect();
@@ -514,11 +524,7 @@ impl<'a> Builder<'a> {
                 })
         });
         match addition {
-            Some(a) => format!(
-                "the addition of {} mL {}",
-                trim_number(a.volume_ml),
-                a.stock
-            ),
+            Some(a) => format!("the addition of {} mL {}", number(a.volume_ml), a.stock),
             None => format!("addition {}", group.segment),
         }
     }

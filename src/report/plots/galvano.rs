@@ -5,9 +5,9 @@
 //! Takes traces as (time since the step started in s, potential in V). The potential is the
 //! measured one, signed (positive while the working electrode strips).
 
+use super::style::number;
 use super::style::{self, DisplayUnit, category};
 use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
-use crate::units::trim_number;
 
 /// One galvanostatic step's trace.
 #[derive(Debug, Clone, Copy)]
@@ -39,11 +39,11 @@ pub fn current_label(current_a: f64, density_a_per_cm2: Option<f64>) -> String {
     match density_a_per_cm2 {
         Some(j) => {
             let unit = style::prefixed(j, "A");
-            format!("{} {} cm⁻²", trim_number(unit.scale(j)), unit.symbol)
+            format!("{} {} cm⁻²", number(unit.scale(j)), unit.symbol)
         }
         None => {
             let unit = style::prefixed(current_a, "A");
-            format!("{} {}", trim_number(unit.scale(current_a)), unit.symbol)
+            format!("{} {}", number(unit.scale(current_a)), unit.symbol)
         }
     }
 }

@@ -4,10 +4,10 @@
 //!
 //! Takes a [`FitSeries`] (areal R and C per the cell's normalising area).
 
+use super::style::number;
 use super::style::{self, category};
 use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
 use crate::report::analysis::{FitSeries, linear_fit};
-use crate::units::trim_number;
 
 /// Peak frequencies spanning more than this ratio get a log axis (f_peak ∝ 1/t in the paper).
 const LOG_RATIO: f64 = 5.0;
@@ -44,7 +44,7 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
             Series::new(SeriesStyle::Dashed, style::FIT, vec![at(lo), at(hi)]).labelled(format!(
                 "linear fit, R² = {:.3}, slope {} {}/{}",
                 line.r2,
-                trim_number(line.slope),
+                number(line.slope),
                 r_unit.symbol,
                 t.symbol
             )),
@@ -77,7 +77,7 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
         fit.name,
         fit.circuit,
         fit.sweeps.len(),
-        trim_number(fit.area_cm2),
+        number(fit.area_cm2),
         if line.is_some() {
             "; dashed: straight-line fit of R"
         } else {
