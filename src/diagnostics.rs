@@ -34,3 +34,20 @@ pub fn render(diagnostic: &dyn Diagnostic, color: bool) -> String {
     }
     out
 }
+
+/// The candidate closest to `word` by edit distance, when it is close enough to be a likely
+/// typo ("did you mean `solvent`?"). Case is ignored when comparing.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| {
+            *d <= 2.max(c.chars().count() / 3) && *d < c.chars().count().max(word.chars().count())
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}

@@ -266,7 +266,8 @@ async fn a_sink_can_stop_a_hold_and_rest_after_stripping_repassivates() {
         .await
         .unwrap();
     let activated = sim.probe("f").unwrap()[0].clone();
-    assert!((activated.active_fraction - 3.0 / 27.0).abs() < 1e-3);
+    let j_crit = sim.params().mg.j_crit;
+    assert!((activated.active_fraction - 3e-3 / j_crit).abs() < 1e-3);
     let r_active = activated.r_interface_ohm_cm2;
 
     rest(&mut sim, &cell, 3.0 * H).await;
@@ -534,4 +535,115 @@ async fn spread_varies_cells_but_keeps_them_plausible() {
         .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
     assert!(hi > lo * 1.02, "{r:?}");
     assert!(lo > 25e3 && hi < 70e3, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_sweep_takes_its_planned_duration_with_points_at_mid_dwell() {
+    let cell = lean_mg_cell("mg");
+    let plan = plan(vec![cell.clone()]);
+    let mut sim = exact();
+    sim.prepare(&plan).await.unwrap();
+    rest(&mut sim, &cell, 100.0).await;
+    let sweep = sweep(20e-3, Connection::TwoElectrode);
+    let mut sink = CollectSink::default();
+    sim.eis(
+        EisRequest {
+            cell: &cell,
+            sweep: &sweep,
+        },
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    assert!((sim.now_s() - 100.0 - sweep.duration_s).abs() < 1e-6);
+    let mut elapsed = 100.0;
+    for (r, f) in sink.readings.iter().zip(&sweep.frequencies_hz) {
+        let dwell = plan.eis_timing.point_duration_s(*f);
+        assert!((r.t_s() - (elapsed + dwell / 2.0)).abs() < 1e-6);
+        elapsed += dwell;
+    }
+    // The low-frequency end is measured minutes after the high-frequency start.
+    let t_last = sink.readings.last().unwrap().t_s();
+    assert!(t_last - sink.readings[0].t_s() > 400.0);
+
+    let cell = flooded_cell("f", 4.0);
+    let mut sim = exact();
+    sim.prepare(&plan_of(&cell)).await.unwrap();
+    let mut sink = CollectSink::default();
+    strip(&mut sim, &cell, 1e-3, Role::Working, 1234.5, &mut sink)
+        .await
+        .unwrap();
+    assert!((sim.now_s() - 1234.5).abs() < 1e-9);
+    // Samples every 10 s from 0 to 1230 s.
+    assert_eq!(sink.readings.len(), 124);
+}
+
+fn plan_of(cell: &Cell) -> mgp::plan::Plan {
+    plan(vec![cell.clone()])
+}
+
+fn last_potential(sink: &CollectSink) -> f64 {
+    sink.readings
+        .iter()
+        .rev()
+        .find_map(|r| match r {
+            Reading::Galvano { potential_v, .. } => Some(*potential_v),
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// Stripping at 10 mA/cm² opens the film; plating at 3 mA/cm² afterwards.
+#[tokio::test]
+async fn a_repassivated_electrode_plates_on_its_film_an_active_one_plates_easily() {
+    let cell = flooded_cell("f", 4.0);
+    let plan = plan_of(&cell);
+    let mut fresh = exact();
+    fresh.prepare(&plan).await.unwrap();
+    let mut sink = CollectSink::default();
+    strip(&mut fresh, &cell, 3e-3, Role::Counter, 1800.0, &mut sink)
+        .await
+        .unwrap();
+    let on_film = last_potential(&sink);
+
+    let mut rested = exact();
+    rested.prepare(&plan).await.unwrap();
+    strip(&mut rested, &cell, 10e-3, Role::Working, 2.0 * H, &mut sink)
+        .await
+        .unwrap();
+    rest(&mut rested, &cell, 4.0 * H).await;
+    let mut sink = CollectSink::default();
+    strip(&mut rested, &cell, 3e-3, Role::Counter, 1800.0, &mut sink)
+        .await
+        .unwrap();
+    let after_rest = last_potential(&sink);
+
+    let mut reversed = exact();
+    reversed.prepare(&plan).await.unwrap();
+    strip(
+        &mut reversed,
+        &cell,
+        10e-3,
+        Role::Working,
+        2.0 * H,
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    let mut sink = CollectSink::default();
+    strip(&mut reversed, &cell, 3e-3, Role::Counter, 60.0, &mut sink)
+        .await
+        .unwrap();
+    let at_once = last_potential(&sink);
+
+    assert!(on_film < -0.55, "{on_film}");
+    assert!(
+        (after_rest / on_film - 1.0).abs() < 0.03,
+        "{after_rest} vs {on_film}"
+    );
+    // Right after stripping, the opened pits (a = 10/j_crit) take 3 mA/cm2 back easily.
+    assert!(
+        at_once.abs() < 0.3 * on_film.abs(),
+        "{at_once} vs {on_film}"
+    );
 }

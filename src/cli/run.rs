@@ -1,9 +1,389 @@
-//! `mgp run`.
+//! `mgp run`: execute a protocol on the simulator (default) or a MethodSCRIPT potentiostat,
+//! into a crash-safe run folder; then analyse it and write its report.
+
+use super::exit;
+use crate::check::check_path;
+use crate::instrument::methodscript::operator::{OperatorMode, TerminalConsole};
+use crate::instrument::methodscript::{MethodScriptInstrument, MethodScriptOptions, connect};
+use crate::instrument::sim::{SimInstrument, SimOptions};
+use crate::plan::Step;
+use crate::run::interpreter::{Observer, StopFlag};
+use crate::run::journal::{RunStatus, read_journal};
+use crate::run::session::{self, Finished, NewRun};
+use crate::run::summary;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Which instrument executes the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InstrumentSpec {
+    Sim,
+    /// A port and the driver's settings (`methodscript:/dev/ttyACM0,baud=921600`).
+    MethodScript(String, Box<MethodScriptOptions>),
+}
+
+fn parse_instrument(text: &str) -> Result<InstrumentSpec, String> {
+    if text == "sim" {
+        return Ok(InstrumentSpec::Sim);
+    }
+    match text.strip_prefix("methodscript:") {
+        Some(spec) => MethodScriptOptions::parse_spec(spec)
+            .map(|(port, options)| InstrumentSpec::MethodScript(port, Box::new(options)))
+            .map_err(|error| error.to_string()),
+        None => Err(format!(
+            "unknown instrument `{text}`: use `sim` or `methodscript:PORT` (e.g. methodscript:/dev/ttyACM0)"
+        )),
+    }
+}
 
 /// Arguments of `mgp run`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The protocol to run (not needed with --resume).
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// `sim` (built-in simulator) or `methodscript:PORT`.
+    #[arg(long, default_value = "sim", value_parser = parse_instrument)]
+    pub instrument: InstrumentSpec,
+    /// Seed of the simulator's noise (same seed, same data, bit for bit).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Relative EIS noise of the simulator (0 gives exact model output).
+    #[arg(long)]
+    pub noise: Option<f64>,
+    /// Cell-to-cell variability of the simulator's kinetic parameters.
+    #[arg(long)]
+    pub spread: bool,
+    /// Simulator parameter file overriding the built-in sets.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+    /// Run the simulated clock X times faster than the wall clock.
+    #[arg(long, conflicts_with = "realtime")]
+    pub speed: Option<f64>,
+    /// Pace the simulated clock in real time.
+    #[arg(long)]
+    pub realtime: bool,
+    /// The run folder (default: runs/<protocol>-<UTC timestamp>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Continue an interrupted or failed run in its folder.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// Skip the analysis and the report after the run.
+    #[arg(long)]
+    pub no_analysis: bool,
+    /// Nobody is at the instrument: steps that need an operator are errors.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// With --non-interactive: confirm every operator step automatically.
+    #[arg(long, requires = "non_interactive")]
+    pub confirm_all: bool,
+    /// Print the MethodSCRIPT scripts the protocol would send, and exit.
+    #[arg(long)]
+    pub emit_methodscript: bool,
+}
 
-pub fn run(_args: Args) -> u8 {
-    super::not_yet("run")
+pub fn run(args: Args) -> u8 {
+    let stop = StopFlag::new();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::RUNTIME;
+        }
+    };
+    // Signals only raise a flag: the interpreter notices it on the next reading, journals what
+    // it has, switches the cell off and ends the run as `interrupted`.
+    runtime.spawn(wait_for_signals(stop.clone()));
+    let code = runtime.block_on(run_async(args, &stop));
+    runtime.shutdown_background();
+    code
+}
+
+async fn wait_for_signals(stop: StopFlag) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    stop.raise();
+}
+
+async fn run_async(args: Args, stop: &StopFlag) -> u8 {
+    let mut progress = Progress::new(args.quiet);
+    let finished = if let Some(dir) = &args.resume {
+        let plan = match crate::run::folder::RunFolder::new(dir).read_plan() {
+            Ok(plan) => plan,
+            Err(error) => {
+                eprintln!("error: cannot resume `{}`: {error}", dir.display());
+                return exit::INVALID;
+            }
+        };
+        progress.start(&plan);
+        match &args.instrument {
+            InstrumentSpec::Sim => {
+                let Some(mut sim) = make_sim(&args) else {
+                    return exit::INVALID;
+                };
+                session::resume(dir, &mut sim, stop, &mut progress).await
+            }
+            InstrumentSpec::MethodScript(port, options) => {
+                let Some(mut device) = connect_device(port, options, &args).await else {
+                    return exit::RUNTIME;
+                };
+                session::resume(dir, &mut device, stop, &mut progress).await
+            }
+        }
+    } else {
+        let Some(file) = &args.file else {
+            return exit::INVALID;
+        };
+        let checked = match check_path(file) {
+            Ok(checked) => checked,
+            Err(failure) => {
+                super::eprint_diagnostic(&failure);
+                return exit::INVALID;
+            }
+        };
+        for warning in &checked.warnings {
+            super::eprint_diagnostic(warning);
+        }
+        if args.emit_methodscript {
+            return emit_methodscript(&checked.plan, &args.instrument);
+        }
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let new = NewRun {
+            protocol_path: file.display().to_string(),
+            protocol_text: text,
+            plan: checked.plan.clone(),
+            out_dir: args.out.clone().unwrap_or_else(|| default_out_dir(file)),
+            seed: matches!(args.instrument, InstrumentSpec::Sim).then_some(args.seed),
+            parameter_set: None,
+        };
+        let folder = match session::create_folder(&new) {
+            Ok(folder) => folder,
+            Err(error) => {
+                super::eprint_diagnostic(&error);
+                return exit::RUNTIME;
+            }
+        };
+        progress.start(&new.plan);
+        match &args.instrument {
+            InstrumentSpec::Sim => {
+                let Some(mut sim) = make_sim(&args) else {
+                    return exit::INVALID;
+                };
+                session::start(&new, folder, &mut sim, stop, &mut progress).await
+            }
+            InstrumentSpec::MethodScript(port, options) => {
+                let Some(mut device) = connect_device(port, options, &args).await else {
+                    return exit::RUNTIME;
+                };
+                session::start(&new, folder, &mut device, stop, &mut progress).await
+            }
+        }
+    };
+    progress.finish();
+    match finished {
+        Ok(finished) => conclude(&finished, &args),
+        Err(error) => {
+            super::eprint_diagnostic(&error);
+            exit::RUNTIME
+        }
+    }
+}
+
+fn default_out_dir(file: &Path) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    PathBuf::from("runs").join(format!("{stem}-{stamp}"))
+}
+
+fn make_sim(args: &Args) -> Option<SimInstrument> {
+    let pace = if args.realtime { Some(1.0) } else { args.speed };
+    if let Some(x) = pace
+        && !(x.is_finite() && x > 0.0)
+    {
+        eprintln!("error: --speed must be a positive number, found {x}");
+        return None;
+    }
+    let defaults = SimOptions::default();
+    let options = SimOptions {
+        seed: args.seed,
+        noise: args.noise.unwrap_or(defaults.noise),
+        spread: args.spread,
+        params: args.params.clone(),
+        pace,
+    };
+    match SimInstrument::new(options) {
+        Ok(sim) => Some(sim),
+        Err(error) => {
+            super::eprint_diagnostic(&error);
+            None
+        }
+    }
+}
+
+/// Draws the progress bar: step, simulated clock against the planned total, ETA when paced.
+struct Progress {
+    bar: ProgressBar,
+    total_s: f64,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+        if !quiet && std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        Progress { bar, total_s: 0.0 }
+    }
+
+    fn start(&mut self, plan: &crate::plan::Plan) {
+        self.total_s = plan.total_duration_s;
+        self.bar.set_length(plan.total_duration_s.ceil() as u64);
+        self.bar.set_style(
+            ProgressStyle::with_template("{msg:32} [{bar:30}] {prefix} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Observer for Progress {
+    fn step_started(&mut self, step: &Step) {
+        self.bar.set_message(format!(
+            "step {} {} ({})",
+            step.index,
+            step.action.kind(),
+            step.cell
+        ));
+    }
+
+    fn clock(&mut self, t_s: f64) {
+        self.bar.set_position(t_s.max(0.0) as u64);
+        self.bar.set_prefix(format!(
+            "{} / {}",
+            crate::units::format_duration(t_s),
+            crate::units::format_duration(self.total_s)
+        ));
+    }
+
+    fn warning(&mut self, message: &str) {
+        self.bar.suspend(|| eprintln!("warning: {message}"));
+    }
+}
+
+async fn connect_device(
+    port: &str,
+    options: &MethodScriptOptions,
+    args: &Args,
+) -> Option<MethodScriptInstrument> {
+    let mut options = options.clone();
+    options.operator = match (args.non_interactive, args.confirm_all) {
+        (false, _) => OperatorMode::Interactive,
+        (true, false) => OperatorMode::NonInteractive,
+        (true, true) => OperatorMode::ConfirmAll,
+    };
+    match connect(port, options).await {
+        Ok(mut device) => {
+            device.set_console(Box::new(TerminalConsole::new(
+                std::io::BufReader::new(std::io::stdin()),
+                std::io::stderr(),
+            )));
+            Some(device)
+        }
+        Err(error) => {
+            super::eprint_diagnostic(&error);
+            None
+        }
+    }
+}
+
+fn emit_methodscript(plan: &crate::plan::Plan, instrument: &InstrumentSpec) -> u8 {
+    use crate::instrument::methodscript::{capabilities::DeviceType, script, scripts_for_device};
+    let scripts = match instrument {
+        InstrumentSpec::MethodScript(_, options) => {
+            // Without a device to ask, the stated type (or a Nexus) stands for it.
+            let capabilities = options.capabilities.clone().unwrap_or_else(|| {
+                options
+                    .device_type
+                    .unwrap_or(DeviceType::Nexus)
+                    .capabilities()
+            });
+            scripts_for_device(plan, capabilities, options)
+        }
+        InstrumentSpec::Sim => script::scripts_for_plan(plan),
+    };
+    match scripts {
+        Ok(scripts) => {
+            print!("{}", script::render(&scripts));
+            exit::OK
+        }
+        Err(errors) => {
+            super::eprint_diagnostic(&errors);
+            exit::INVALID
+        }
+    }
+}
+
+/// Prints the summary, analyses and reports a finished run; gives the exit code.
+fn conclude(finished: &Finished, args: &Args) -> u8 {
+    let folder = &finished.folder;
+    let records = read_journal(&folder.journal())
+        .map(|c| c.records)
+        .unwrap_or_default();
+    let plan = folder.read_plan().ok();
+    if let Some(plan) = &plan {
+        print!("{}", summary::render(plan, &records));
+    }
+    let manifest = &finished.manifest;
+    println!(
+        "run {}: {} of {} planned{}",
+        match manifest.status {
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Running => "running",
+        },
+        crate::units::format_duration(finished.outcome.elapsed_s),
+        crate::units::format_duration(manifest.planned_duration_s),
+        manifest
+            .reason
+            .as_ref()
+            .map_or(String::new(), |r| format!(" ({r})")),
+    );
+    let mut code = match manifest.status {
+        RunStatus::Completed => exit::OK,
+        RunStatus::Interrupted => exit::INTERRUPTED,
+        RunStatus::Failed | RunStatus::Running => exit::RUNTIME,
+    };
+    if !args.no_analysis && manifest.status != RunStatus::Interrupted {
+        let analysis_code = super::analyze::analyze_and_report(&folder.dir);
+        if code == exit::OK {
+            code = analysis_code;
+        }
+    }
+    println!("run folder: {}", folder.dir.display());
+    code
 }

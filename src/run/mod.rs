@@ -4,6 +4,7 @@
 //! [`crate::instrument::Instrument`]; gives a run folder (see [`folder`]) whose journal holds
 //! every reading as it arrived. The interpreter never asks which instrument it drives.
 
+pub mod analyze;
 pub mod folder;
 pub mod interpreter;
 pub mod journal;

@@ -16,6 +16,8 @@
 //! that parse as numbers must agree within the relative tolerance (or 1e-12 absolute near
 //! zero); every other token must match exactly.
 
+pub mod protocol;
+
 use std::fmt::Write as _;
 
 /// Relative tolerance used when a snapshot does not state one.

@@ -310,6 +310,8 @@ impl SimCell {
     }
 
     /// After an addition: the new electrolyte and, in a flooded cell, the new wetted area.
+    /// The newly wetted strip is given the state of the immersed part (one state per
+    /// electrode); after a polysulfide addition the polysulfide path dominates either way.
     pub fn add(
         &mut self,
         params: &Params,

@@ -159,7 +159,13 @@ impl MgState {
         let open = 1.0 - self.block;
         let f = env.f_t;
         let ionic = p.i0_ion * (exp_capped(eta / p.v0_ion) - 1.0);
-        let bare = self.active * 2.0 * p.j0_bare * sinh_capped(f * eta);
+        let mut bare = self.active * 2.0 * p.j0_bare * sinh_capped(f * eta);
+        if bare < 0.0 {
+            // Deposition into the opened pits is transport limited: the bare patches take at
+            // most j_bare_dep per bare area, so a few per cent of leftover pits cannot carry
+            // plating at low overpotential once the film has largely repassivated.
+            bare /= 1.0 + bare.abs() / (self.active * p.j_bare_dep);
+        }
         let g_site = self.g_site(p, env);
         let sites = if g_site > 0.0 {
             // Butler–Volmer (α = ½, n = 2) with exchange current g/(2f), saturating at the

@@ -31,10 +31,9 @@ mod probe;
 mod sweep;
 pub mod testing;
 
-pub use cell::Which;
-pub use error::SimError;
+pub use error::{At, SimError};
 pub use param_sets::{CellParams, LiParams, MgParams, PsParams};
-pub use params::{Entry, ParamSet, Params};
+pub use params::{Bound, Entry, Kind, ParamKey, ParamSet, Params};
 pub use probe::ElectrodeProbe;
 
 use crate::instrument::{
@@ -183,13 +182,15 @@ impl SimInstrument {
         c.t_s = self.clock_s;
     }
 
-    /// Reference drift of cell `idx` brought to now (a random walk; only with noise on).
+    /// Reference drift of cell `idx` brought to now: an Ornstein–Uhlenbeck walk (bounded, slow),
+    /// stepped exactly, x ← x·e^(−Δt/τ) + σ·√(1 − e^(−2Δt/τ))·N(0, 1). Only with noise on.
     fn drift(&mut self, idx: usize) -> f64 {
-        let sigma_per_sqrt_s = self.params.cell.re_drift / 3600f64.sqrt();
+        let (sigma, tau) = (self.params.cell.re_drift, self.params.cell.re_drift_time);
         let c = &mut self.cells[idx];
         let dt = (self.clock_s - c.drift_t_s).max(0.0);
         c.drift_t_s = self.clock_s;
-        c.drift_v += self.noise.gaussian(sigma_per_sqrt_s * dt.sqrt());
+        let decay = (-dt / tau).exp();
+        c.drift_v = c.drift_v * decay + self.noise.gaussian(sigma * (1.0 - decay * decay).sqrt());
         c.drift_v
     }
 

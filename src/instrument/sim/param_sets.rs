@@ -83,6 +83,8 @@ param_set! {
         j0_bare: CurrentDensity, Positive;
         /// Local current density at which the film stops opening, A/cm².
         j_crit: CurrentDensity, Positive;
+        /// Largest deposition current density into bare (opened) patches, A/cm² of bare area.
+        j_bare_dep: CurrentDensity, Positive;
         /// Opening time after rupture, s.
         tau_open: Time, Positive;
         /// Damage clock time constant at v_ref, s.
@@ -201,8 +203,10 @@ param_set! {
         ocv_noise: Potential, NonNegative;
         /// Galvanostatic potential noise (rms, with noise on), V.
         dc_noise: Potential, NonNegative;
-        /// Reference-electrode random-walk drift, rms after 1 h (with noise on), V.
+        /// Stationary rms of the reference-electrode drift (with noise on), V.
         re_drift: Potential, NonNegative;
+        /// Correlation time of the reference-electrode drift, s.
+        re_drift_time: Time, Positive;
         /// Compliance of the simulated potentiostat, V.
         compliance: Potential, Positive;
         /// Galvanostatic time step before rupture and while the film opens, s.

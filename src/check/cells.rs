@@ -1,0 +1,575 @@
+//! Cells: which electrodes in which roles, the electrolyte and its volume, the nominal
+//! (normalising) and wetted areas, µL/cm², stack pressure, gap and reference placement.
+//!
+//! Wetted area: an electrode is fully wetted unless its cell line says otherwise —
+//! `immersed 9 mm` (a strip hanging with its length vertical, wetted to that depth: width ×
+//! depth), `immersed 25 %` (that fraction of the nominal area) or `wetted 0.9 cm2`. When an
+//! addition raises the level, the compartment is taken to have a constant cross-section, so
+//! the depth (or fraction, or area) grows with the volume, up to the whole electrode.
+
+use super::ctx::{Ctx, quantity_text};
+use super::defs::{Names, undefined};
+use super::error::{ErrorKind, WarningKind};
+use crate::plan::{
+    Casing, Cell, CellElectrode, CellKind, Connection, Electrode, Geometry, Separator, Solution,
+};
+use crate::syntax::{
+    self as ast, CasingWord, CellKindWord, CellStmt, ConnectionWord, RoleWord, Spanned, WettingWord,
+};
+use crate::units::Dimension;
+
+/// How an electrode meets the electrolyte, kept so additions can raise the level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Wet {
+    Full,
+    Depth {
+        width_m: f64,
+        length_m: f64,
+        depth_m: f64,
+    },
+    Fraction(f64),
+    Area(f64),
+}
+
+impl Wet {
+    pub fn area_cm2(&self, nominal_cm2: f64) -> f64 {
+        match *self {
+            Wet::Full => nominal_cm2,
+            Wet::Depth {
+                width_m,
+                length_m,
+                depth_m,
+            } => width_m * depth_m.min(length_m) * 1e4,
+            Wet::Fraction(f) => f.min(1.0) * nominal_cm2,
+            Wet::Area(a) => a,
+        }
+    }
+
+    /// After the liquid level rises by `ratio` (new volume / old volume).
+    pub fn raised(&self, ratio: f64, nominal_cm2: f64) -> Wet {
+        match *self {
+            Wet::Full => Wet::Full,
+            Wet::Depth {
+                width_m,
+                length_m,
+                depth_m,
+            } => Wet::Depth {
+                width_m,
+                length_m,
+                depth_m: (depth_m * ratio).min(length_m),
+            },
+            Wet::Fraction(f) => Wet::Fraction((f * ratio).min(1.0)),
+            Wet::Area(a) => Wet::Area((a * ratio).min(a.max(nominal_cm2))),
+        }
+    }
+}
+
+/// A checked cell and what later steps need to update it.
+#[derive(Debug, Clone)]
+pub(crate) struct CellInfo {
+    pub cell: Cell,
+    pub working_wet: Wet,
+    pub counter_wet: Option<Wet>,
+    /// Largest volume the WE/CE compartment holds, in mL.
+    pub compartment_ml: Option<f64>,
+}
+
+pub(crate) struct Known<'a> {
+    pub solutions: &'a [Solution],
+    pub electrodes: &'a [Electrode],
+    pub separators: &'a [Separator],
+    pub spacers: &'a [(String, String)],
+}
+
+fn kind_name(k: CellKindWord) -> &'static str {
+    match k {
+        CellKindWord::Symmetric => "symmetric",
+        CellKindWord::ThreeElectrode => "three_electrode",
+        CellKindWord::SoakVial => "soak_vial",
+    }
+}
+
+pub(crate) fn cells(
+    ctx: &mut Ctx,
+    def: &Spanned<ast::CellDef>,
+    known: &Known<'_>,
+    names: &mut Names,
+) -> Vec<CellInfo> {
+    let d = &def.node;
+    let mut defined = Vec::new();
+    for name in &d.names {
+        if names.define(ctx, "cell", name) {
+            defined.push(name.node.clone());
+        }
+    }
+    let Some(info) = cell(ctx, def, known) else {
+        for name in &d.names {
+            ctx.broken.insert(("cell", name.node.clone()));
+        }
+        return Vec::new();
+    };
+    defined
+        .into_iter()
+        .map(|name| {
+            let mut info = info.clone();
+            info.cell.name = name;
+            info
+        })
+        .collect()
+}
+
+struct RoleLine<'a> {
+    electrode: &'a ast::Ident,
+    wetting: &'a Option<(WettingWord, ast::Quantity)>,
+}
+
+fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option<CellInfo> {
+    let d = &def.node;
+    let kind_word = d.kind.node;
+    let kind = match kind_word {
+        CellKindWord::Symmetric => CellKind::Symmetric,
+        CellKindWord::ThreeElectrode => CellKind::ThreeElectrode,
+        CellKindWord::SoakVial => CellKind::SoakVial,
+    };
+    let kind_text = kind_name(kind_word);
+    let mut ok = true;
+    let casing = d.casing.as_ref().map(|c| {
+        let (casing, allowed) = match c.node {
+            CasingWord::Swagelok => (Casing::Swagelok, CellKindWord::Symmetric),
+            CasingWord::Pouch => (Casing::Pouch, CellKindWord::Symmetric),
+            CasingWord::Glass => (Casing::Glass, CellKindWord::ThreeElectrode),
+            CasingWord::Vial => (Casing::Vial, CellKindWord::SoakVial),
+        };
+        if allowed != kind_word {
+            ctx.error(
+                c.span,
+                ErrorKind::NotForCellKind {
+                    what: "this casing",
+                    kind: kind_text,
+                    allowed: match allowed {
+                        CellKindWord::Symmetric => "symmetric cells (swagelok, pouch)",
+                        CellKindWord::ThreeElectrode => "three_electrode cells (glass)",
+                        CellKindWord::SoakVial => "soak_vial cells (vial)",
+                    },
+                },
+            );
+            ok = false;
+        }
+        casing
+    });
+
+    let mut working = None;
+    let mut counter = None;
+    let mut reference = None;
+    let mut electrolyte = None;
+    let mut reference_electrolyte = None;
+    let mut separator = None;
+    let mut spacers = Vec::new();
+    let mut pressure = None;
+    let mut gap = None;
+    let mut tip = None;
+    let mut connection = None;
+    let mut compartment = None;
+    let mut seen: Vec<&'static str> = Vec::new();
+    let mut once = |ctx: &mut Ctx, field: &'static str, span| {
+        if seen.contains(&field) {
+            ctx.error(span, ErrorKind::DuplicateField { field });
+            false
+        } else {
+            seen.push(field);
+            true
+        }
+    };
+    let not_for = |ctx: &mut Ctx, span, what: &'static str, allowed: &'static str| {
+        ctx.error(
+            span,
+            ErrorKind::NotForCellKind {
+                what,
+                kind: kind_text,
+                allowed,
+            },
+        );
+    };
+
+    for st in &d.statements {
+        let span = st.span;
+        match &st.node {
+            CellStmt::Electrode {
+                role,
+                electrode,
+                wetting,
+            } => {
+                let line = RoleLine { electrode, wetting };
+                match role {
+                    RoleWord::Working => {
+                        if once(ctx, "working", span) {
+                            working = Some(line);
+                        }
+                    }
+                    RoleWord::Counter => {
+                        if kind == CellKind::SoakVial {
+                            not_for(
+                                ctx,
+                                span,
+                                "a counter electrode",
+                                "symmetric and three_electrode cells",
+                            );
+                            ok = false;
+                        } else if once(ctx, "counter", span) {
+                            counter = Some(line);
+                        }
+                    }
+                    RoleWord::Reference => {
+                        if kind != CellKind::ThreeElectrode {
+                            not_for(ctx, span, "a reference electrode", "three_electrode cells");
+                            ok = false;
+                        } else if once(ctx, "reference", span) {
+                            reference = Some(line);
+                        }
+                    }
+                }
+            }
+            CellStmt::Electrolyte {
+                reference: false,
+                solution,
+                volume,
+            } => {
+                if once(ctx, "electrolyte", span) {
+                    electrolyte = Some((solution, volume, span));
+                }
+            }
+            CellStmt::Electrolyte {
+                reference: true,
+                solution,
+                volume,
+            } => {
+                if kind != CellKind::ThreeElectrode {
+                    not_for(
+                        ctx,
+                        span,
+                        "a reference compartment",
+                        "three_electrode cells",
+                    );
+                    ok = false;
+                } else if once(ctx, "reference electrolyte", span) {
+                    reference_electrolyte = Some((solution, volume));
+                }
+            }
+            CellStmt::Tip(q) => {
+                if kind != CellKind::ThreeElectrode {
+                    not_for(ctx, span, "a reference tip", "three_electrode cells");
+                    ok = false;
+                } else if once(ctx, "reference tip", span) {
+                    tip = ctx.positive(q, Dimension::Length, "the reference tip distance");
+                    ok &= tip.is_some();
+                }
+            }
+            CellStmt::Separator(name) => {
+                if once(ctx, "separator", span) {
+                    if known.separators.iter().any(|s| s.name == name.node) {
+                        separator = Some(name.node.clone());
+                    } else {
+                        undefined(
+                            ctx,
+                            "separator",
+                            name,
+                            known.separators.iter().map(|s| s.name.as_str()),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            CellStmt::Spacers(list) => {
+                for name in list {
+                    match known.spacers.iter().find(|(n, _)| *n == name.node) {
+                        Some((_, text)) => spacers.push(text.clone()),
+                        None => {
+                            undefined(
+                                ctx,
+                                "spacer",
+                                name,
+                                known.spacers.iter().map(|(n, _)| n.as_str()),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            CellStmt::Pressure(q) => {
+                if once(ctx, "stack pressure", span) {
+                    pressure = ctx.positive(q, Dimension::Pressure, "a stack pressure");
+                    ok &= pressure.is_some();
+                }
+            }
+            CellStmt::Gap(q) => {
+                if kind == CellKind::SoakVial {
+                    not_for(ctx, span, "an electrode gap", "cells with two electrodes");
+                    ok = false;
+                } else if once(ctx, "gap", span) {
+                    gap = ctx.positive(q, Dimension::Length, "an electrode gap");
+                    ok &= gap.is_some();
+                }
+            }
+            CellStmt::Connection(c) => {
+                if once(ctx, "connection", span) {
+                    match (c, kind) {
+                        (ConnectionWord::ThreeElectrode, CellKind::ThreeElectrode) => {
+                            connection = Some(Connection::ThreeElectrode)
+                        }
+                        (ConnectionWord::ThreeElectrode, _) => {
+                            ctx.error(
+                                span,
+                                ErrorKind::ReferenceOnTwoElectrodeCell {
+                                    cell: first_name(d),
+                                },
+                            );
+                            ok = false;
+                        }
+                        (ConnectionWord::TwoElectrode, CellKind::SoakVial) => {
+                            ctx.error(
+                                span,
+                                ErrorKind::NothingToMeasure {
+                                    cell: first_name(d),
+                                    what: "a connection",
+                                },
+                            );
+                            ok = false;
+                        }
+                        (ConnectionWord::TwoElectrode, _) => {
+                            connection = Some(Connection::TwoElectrode)
+                        }
+                    }
+                }
+            }
+            CellStmt::Compartment(q) => {
+                if kind == CellKind::Symmetric {
+                    not_for(
+                        ctx,
+                        span,
+                        "a compartment volume",
+                        "three_electrode cells and soak vials",
+                    );
+                    ok = false;
+                } else if once(ctx, "compartment", span) {
+                    compartment = ctx.positive(q, Dimension::Volume, "a compartment volume");
+                    ok &= compartment.is_some();
+                }
+            }
+        }
+    }
+
+    let owner = format!("cell `{}`", first_name(d));
+    let missing = |ctx: &mut Ctx, field: &'static str, example: &'static str| {
+        ctx.error(
+            d.close,
+            ErrorKind::MissingField {
+                owner: owner.clone(),
+                field,
+                example,
+            },
+        );
+    };
+    if working.is_none() {
+        missing(ctx, "working", "working mg_disc");
+        ok = false;
+    }
+    if counter.is_none() && kind != CellKind::SoakVial {
+        missing(ctx, "counter", "counter mg_disc");
+        ok = false;
+    }
+    if reference.is_none() && kind == CellKind::ThreeElectrode {
+        missing(ctx, "reference", "reference mg_ref");
+        ok = false;
+    }
+    if electrolyte.is_none() {
+        missing(ctx, "electrolyte", "electrolyte mg_electrolyte 80 uL");
+        ok = false;
+    }
+    if kind == CellKind::ThreeElectrode && tip.is_none() && !seen_tip(d) {
+        ctx.warn(
+            d.kind.span,
+            WarningKind::MissingReferenceTip {
+                cell: first_name(d),
+            },
+        );
+    }
+
+    let place = |ctx: &mut Ctx, line: Option<RoleLine<'_>>| -> Option<(CellElectrode, Wet)> {
+        let line = line?;
+        let Some(e) = known
+            .electrodes
+            .iter()
+            .find(|e| e.name == line.electrode.node)
+        else {
+            undefined(
+                ctx,
+                "electrode",
+                line.electrode,
+                known.electrodes.iter().map(|e| e.name.as_str()),
+            );
+            return None;
+        };
+        let wet = match line.wetting {
+            None => Wet::Full,
+            Some((WettingWord::Wetted, q)) => {
+                Wet::Area(ctx.positive(q, Dimension::Area, "a wetted area")?)
+            }
+            Some((WettingWord::Immersed, q)) => match ctx.resolve(q)? {
+                r if r.dimension == Dimension::Length => {
+                    let Geometry::Strip { width_m, length_m } = e.geometry else {
+                        ctx.error(
+                            q.span,
+                            ErrorKind::ImmersionNeedsStrip {
+                                electrode: e.name.clone(),
+                            },
+                        );
+                        return None;
+                    };
+                    if r.value <= 0.0 {
+                        ctx.not_positive(q.span, "an immersion depth", &quantity_text(q));
+                        return None;
+                    }
+                    Wet::Depth {
+                        width_m,
+                        length_m,
+                        depth_m: r.value,
+                    }
+                }
+                r if r.dimension == Dimension::Dimensionless => {
+                    if !(r.value > 0.0 && r.value <= 1.0) {
+                        ctx.error(
+                            q.span,
+                            ErrorKind::OutOfRange {
+                                what: "an immersed fraction".into(),
+                                text: quantity_text(q),
+                                range: "above 0 % and at most 100 %".into(),
+                            },
+                        );
+                        return None;
+                    }
+                    Wet::Fraction(r.value)
+                }
+                r => {
+                    ctx.wrong_dimension(
+                        q.span,
+                        Dimension::Length,
+                        r.dimension,
+                        &quantity_text(q),
+                        Some("give the immersion depth (`immersed 9 mm`) or fraction (`immersed 25 %`)"),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some((
+            CellElectrode {
+                electrode: e.name.clone(),
+                material: e.material,
+                nominal_area_cm2: e.area_cm2,
+                wetted_area_cm2: wet.area_cm2(e.area_cm2),
+                pretreatments: e.pretreatments.clone(),
+            },
+            wet,
+        ))
+    };
+    let has_working = working.is_some();
+    let has_counter = counter.is_some();
+    let has_reference = reference.is_some();
+    let working = place(ctx, working);
+    let counter = place(ctx, counter);
+    let reference = place(ctx, reference).map(|(e, _)| e);
+    ok &= working.is_some() == has_working
+        && counter.is_some() == has_counter
+        && reference.is_some() == has_reference;
+
+    let fill =
+        |ctx: &mut Ctx, solution: &ast::Ident, volume: &ast::Quantity| -> Option<(Solution, f64)> {
+            let s = known
+                .solutions
+                .iter()
+                .find(|s| s.name == solution.node)
+                .cloned();
+            if s.is_none() {
+                undefined(
+                    ctx,
+                    "solution",
+                    solution,
+                    known.solutions.iter().map(|s| s.name.as_str()),
+                );
+            }
+            let v = ctx.positive(volume, Dimension::Volume, "an electrolyte volume");
+            Some((s?, v? * 1e3))
+        };
+    let main = electrolyte.and_then(|(s, v, _)| fill(ctx, s, v));
+    let reference_fill = match reference_electrolyte {
+        Some((s, v)) => {
+            let r = fill(ctx, s, v);
+            ok &= r.is_some();
+            r
+        }
+        None => None,
+    };
+    let (Some((working, working_wet)), Some((solution, volume_ml)), true) = (working, main, ok)
+    else {
+        return None;
+    };
+    if let Some(cap) = compartment
+        && cap * 1e3 < volume_ml
+    {
+        ctx.error(
+            d.close,
+            ErrorKind::AdditionBeyondCompartment {
+                after: crate::units::format_si(volume_ml / 1e3, Dimension::Volume),
+                capacity: crate::units::format_si(cap, Dimension::Volume),
+            },
+        );
+        return None;
+    }
+    let (counter, counter_wet) = match counter {
+        Some((c, w)) => (Some(c), Some(w)),
+        None => (None, None),
+    };
+    let wetted_total =
+        working.wetted_area_cm2 + counter.as_ref().map_or(0.0, |c| c.wetted_area_cm2);
+    let default_connection = connection.unwrap_or(match kind {
+        CellKind::ThreeElectrode => Connection::ThreeElectrode,
+        _ => Connection::TwoElectrode,
+    });
+    Some(CellInfo {
+        cell: Cell {
+            name: first_name(d),
+            kind,
+            casing,
+            normalising_area_cm2: working.nominal_area_cm2,
+            working,
+            counter,
+            reference,
+            electrolyte: solution.name.clone(),
+            composition: solution.solutes.clone(),
+            solvents: solution.solvents.clone(),
+            volume_ml,
+            reference_volume_ml: reference_fill.map(|(_, v)| v),
+            electrolyte_ul_per_cm2: volume_ml * 1e3 / wetted_total,
+            separator,
+            spacers,
+            stack_pressure_pa: pressure,
+            electrode_gap_m: gap,
+            reference_tip_m: tip,
+            default_connection,
+            span: def.span,
+        },
+        working_wet,
+        counter_wet,
+        compartment_ml: compartment.map(|c| c * 1e3),
+    })
+}
+
+fn first_name(d: &ast::CellDef) -> String {
+    d.names.first().map(|n| n.node.clone()).unwrap_or_default()
+}
+
+fn seen_tip(d: &ast::CellDef) -> bool {
+    d.statements
+        .iter()
+        .any(|s| matches!(s.node, CellStmt::Tip(_)))
+}

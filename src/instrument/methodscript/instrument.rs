@@ -1,0 +1,509 @@
+//! [`MethodScriptInstrument`]: the [`Instrument`] trait over a MethodSCRIPT serial link.
+//!
+//! Takes a serial port (or any async byte stream) and gives an instrument that turns each
+//! request into a script ([`super::script`]), runs it ([`super::execute`]) and delivers the
+//! readings. Operator steps go through [`super::operator`]. When a single-channel device
+//! measures several cells, the operator is asked to reconnect whenever the cell changes.
+//!
+//! Time: [`Instrument::now_s`] is the wall clock since [`connect`] (restarted by `prepare`),
+//! multiplied by the clock scale: 1 for a real device, the pacing factor of the mgp emulator
+//! (read from its firmware string unless set), so that a paced emulation runs on the plan's
+//! time axis.
+
+use super::capabilities::{self, Capabilities, CapabilityReport};
+use super::device::{self, Identity, Probe, ProbeTimings};
+use super::execute::HostChecks;
+use super::link::Link;
+use super::operator::{Console, Operator};
+use super::options::MethodScriptOptions;
+use super::script::{
+    self, ScriptOptions, Target, eis_script, galvanostatic_script, rest_script, signed_current,
+    tightest_limit,
+};
+use super::tracker::{Request, StepTracker};
+use crate::instrument::{
+    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo, RestRequest,
+    Sink,
+};
+use crate::plan::{Addition, Cell, EisTiming, Plan};
+use crate::units::{Dimension, format_si};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_serial::SerialPortBuilderExt;
+
+/// A MethodSCRIPT potentiostat on a serial port (or, for tests, any byte stream).
+pub struct MethodScriptInstrument<S = tokio_serial::SerialStream> {
+    pub(super) link: Link<S>,
+    pub(super) options: MethodScriptOptions,
+    pub(super) clock_scale: f64,
+    pub(super) last_channel: u32,
+    port: String,
+    baud: u32,
+    identity: Identity,
+    capabilities: Capabilities,
+    script_options: ScriptOptions,
+    origin: std::time::Instant,
+    origin_offset_s: f64,
+    plan: Option<Plan>,
+    tracker: StepTracker,
+    /// A step named by [`Self::begin_step`] before `prepare` (which resets the tracker).
+    first_step: Option<usize>,
+    /// Cells in channel order (first measured first).
+    channels: Vec<String>,
+    /// More cells than channels: all share channel 0 and the operator reconnects them.
+    shared_channel: bool,
+    connected_cell: Option<String>,
+    operator: Operator,
+}
+
+/// Opens `port` and identifies the device on it. Without a baud rate in `options`, 230400
+/// (EmStat Pico) is tried first, then 921600 (EmStat4, Nexus).
+pub async fn connect(
+    port: &str,
+    options: MethodScriptOptions,
+) -> Result<MethodScriptInstrument, InstrumentError> {
+    let bauds = match options.baud {
+        Some(baud) => vec![baud],
+        None => vec![230_400, 921_600],
+    };
+    let mut last_error = None;
+    for baud in bauds {
+        let stream = tokio_serial::new(port, baud)
+            .timeout(Duration::from_millis(100))
+            .open_native_async()
+            .map_err(|e| open_error(port, e))?;
+        match MethodScriptInstrument::over(stream, port, baud, options.clone()).await {
+            Ok(instrument) => return Ok(instrument),
+            // Silence or garbage may be a wrong speed: try the next one.
+            Err(error @ (InstrumentError::Timeout(_) | InstrumentError::Protocol(_))) => {
+                last_error = Some(error)
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| InstrumentError::Protocol("no baud rate to try".into())))
+}
+
+fn open_error(port: &str, error: tokio_serial::Error) -> InstrumentError {
+    match error.kind() {
+        tokio_serial::ErrorKind::Io(kind) => InstrumentError::Io(std::io::Error::new(
+            kind,
+            format!("cannot open {port}: {error}"),
+        )),
+        _ => InstrumentError::Disconnected(format!("cannot open {port}: {error}")),
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
+    /// Identifies the device at the other end of `stream`. `port` and `baud` are recorded in
+    /// [`Instrument::info`].
+    pub async fn over(
+        stream: S,
+        port: &str,
+        baud: u32,
+        options: MethodScriptOptions,
+    ) -> Result<Self, InstrumentError> {
+        let mut link = Link::new(stream);
+        let timings = ProbeTimings {
+            reply: Duration::from_secs_f64(options.timeout_s.min(2.0)),
+            ..ProbeTimings::default()
+        };
+        let mut found = device::probe(&mut link, timings).await?;
+        if let Probe::Busy(busy) = &found {
+            if !options.take_over_busy {
+                return Err(InstrumentError::Protocol(format!(
+                    "the device on {port} is busy ({busy:?}); wait for it, or connect with \
+                     take_over=yes to abort what runs"
+                )));
+            }
+            device::resync(
+                &mut link,
+                Duration::from_secs_f64(options.timeout_s),
+                |_| {},
+            )
+            .await?;
+            found = device::probe(&mut link, timings).await?;
+        }
+        let Probe::Identified(identity) = found else {
+            return Err(InstrumentError::Protocol(format!(
+                "the device on {port} stays busy"
+            )));
+        };
+        let device_type = options.device_type.or(identity.device_type);
+        let capabilities = match (&options.capabilities, device_type) {
+            (Some(caps), _) => caps.clone(),
+            (None, Some(device)) => device.capabilities(),
+            (None, None) => {
+                return Err(InstrumentError::Capability(format!(
+                    "unknown MethodSCRIPT device `{}`; name it with device=… (espico, es4_lr, \
+                     es4_hr, mes4lr, mes4hr, nexus1)",
+                    identity.firmware
+                )));
+            }
+        };
+        let clock_scale = options
+            .clock_scale
+            .or(identity.emulator_speed)
+            .unwrap_or(1.0);
+        let script_options = options.script_options(capabilities.clone());
+        Ok(MethodScriptInstrument {
+            link,
+            operator: Operator::new(options.operator),
+            options,
+            clock_scale,
+            last_channel: 0,
+            port: port.to_string(),
+            baud,
+            identity,
+            capabilities,
+            script_options,
+            origin: std::time::Instant::now(),
+            origin_offset_s: 0.0,
+            plan: None,
+            tracker: StepTracker::default(),
+            first_step: None,
+            channels: Vec::new(),
+            shared_channel: false,
+            connected_cell: None,
+        })
+    }
+
+    /// Who answered on the port.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    /// Where operator prompts go (the CLI passes stdin and stderr).
+    pub fn set_console(&mut self, console: Box<dyn Console>) {
+        self.operator.set_console(console);
+    }
+
+    /// Checks `plan` against the device, with every problem labelled on its step. `prepare`
+    /// runs the same check; call this first to render the full diagnostic.
+    pub fn check_plan(&self, plan: &Plan) -> Result<(), CapabilityReport> {
+        capabilities::check_plan(plan, &self.capabilities)
+    }
+
+    /// The next request belongs to plan step `index` (for a resumed run, whose first step
+    /// could otherwise be mistaken for an identical earlier one).
+    pub fn begin_step(&mut self, index: usize) {
+        self.tracker.begin(index);
+        self.first_step = Some(index);
+    }
+
+    /// Continue the clock from `t_s` (a resumed run keeps its time axis).
+    pub fn set_clock(&mut self, t_s: f64) {
+        self.origin = std::time::Instant::now();
+        self.origin_offset_s = t_s;
+    }
+
+    fn timing(&self) -> EisTiming {
+        self.plan.as_ref().map(|p| p.eis_timing).unwrap_or_default()
+    }
+
+    /// The step index for a header (when the plan is known).
+    fn locate(&mut self, cell: &str, request: Request<'_>) -> Option<usize> {
+        let now = self.now_s();
+        // 100 ms of wall-clock jitter, in instrument seconds.
+        let slack = 0.1 * self.clock_scale;
+        let plan = self.plan.as_ref()?;
+        self.tracker.locate(plan, cell, request, now, slack)
+    }
+
+    /// Makes sure `cell` is on a channel, asking the operator to reconnect when cells share
+    /// one; returns the channel. A rest that records nothing needs no connection: it keeps
+    /// the channel and the cell that are connected (the device only keeps the time).
+    async fn attach(
+        &mut self,
+        cell: &Cell,
+        measures: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<u32, InstrumentError> {
+        if !measures {
+            return Ok(self.last_channel);
+        }
+        let index = self.channels.iter().position(|c| *c == cell.name);
+        let channel = match (self.shared_channel, index) {
+            (false, Some(index)) => index as u32,
+            _ => 0,
+        };
+        if self.shared_channel && self.connected_cell.as_deref() != Some(cell.name.as_str()) {
+            let message = format!(
+                "connect cell {} to the potentiostat (channel {channel}), {} connection",
+                cell.name,
+                match cell.default_connection {
+                    crate::plan::Connection::TwoElectrode => "two-electrode",
+                    crate::plan::Connection::ThreeElectrode => "three-electrode",
+                }
+            );
+            self.ask_operator(&message, sink).await?;
+        }
+        self.connected_cell = Some(cell.name.clone());
+        self.last_channel = channel;
+        Ok(channel)
+    }
+
+    async fn ask_operator(
+        &mut self,
+        message: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<String, InstrumentError> {
+        let origin = self.origin;
+        let offset = self.origin_offset_s;
+        let scale = self.clock_scale;
+        let now = move || offset + origin.elapsed().as_secs_f64() * scale;
+        self.operator.ask(message, sink, &now).await
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S> {
+    fn info(&self) -> InstrumentInfo {
+        InstrumentInfo {
+            kind: "methodscript".into(),
+            description: self.identity.describe(),
+            parameters: serde_json::json!({
+                "port": self.port,
+                "baud": self.baud,
+                "device_type": self.capabilities.device.code(),
+                "firmware": self.identity.firmware,
+                "methodscript_version": self.identity.methodscript_version,
+                "serial": self.identity.serial,
+                "clock_scale": self.clock_scale,
+                "timeout_s": self.options.timeout_s,
+                "timeout_slack": self.options.timeout_slack,
+                "amplitude": self.script_options.amplitude,
+                "eis_frequencies": self.script_options.eis_frequencies,
+                "literal_style": self.script_options.literal_style,
+                "z_imag_negated": self.options.z_imag_negated,
+                "device_limits": self.options.device_limits,
+            }),
+        }
+    }
+
+    fn now_s(&self) -> f64 {
+        self.origin_offset_s + self.origin.elapsed().as_secs_f64() * self.clock_scale
+    }
+
+    async fn prepare(&mut self, plan: &Plan) -> Result<(), InstrumentError> {
+        if let Err(report) = self.check_plan(plan) {
+            if report.has_errors() {
+                return Err(InstrumentError::Capability(report.summary()));
+            }
+        }
+        self.channels = capabilities::measured_cells(plan);
+        self.shared_channel = self.channels.len() > self.capabilities.channels as usize;
+        self.connected_cell = None;
+        self.tracker = StepTracker::default();
+        if let Some(index) = self.first_step.take() {
+            self.tracker.begin(index);
+        }
+        self.plan = Some(plan.clone());
+        self.set_clock(0.0);
+        Ok(())
+    }
+
+    async fn rest(
+        &mut self,
+        request: RestRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        let step = self.locate(
+            &request.cell.name,
+            Request::Rest {
+                duration_s: request.duration_s,
+            },
+        );
+        let channel = self
+            .attach(request.cell, request.sample_interval_s.is_some(), sink)
+            .await?;
+        let timing = self.timing();
+        let target = Target {
+            options: &self.script_options,
+            step,
+            cell: request.cell,
+            channel,
+            eis_timing: &timing,
+        };
+        let duration = snap_to_intervals(
+            request.duration_s,
+            request.sample_interval_s,
+            self.clock_scale,
+        );
+        let script = rest_script(target, duration, request.sample_interval_s)
+            .map_err(|e| InstrumentError::Capability(e.message))?;
+        self.execute(&script, HostChecks::default(), sink).await
+    }
+
+    async fn eis(
+        &mut self,
+        request: EisRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        let step = self.locate(&request.cell.name, Request::Eis(request.sweep));
+        let channel = self.attach(request.cell, true, sink).await?;
+        let timing = self.timing();
+        let target = Target {
+            options: &self.script_options,
+            step,
+            cell: request.cell,
+            channel,
+            eis_timing: &timing,
+        };
+        let script = eis_script(target, request.sweep)
+            .map_err(|e| InstrumentError::Capability(e.message))?;
+        self.execute(&script, HostChecks::default(), sink).await
+    }
+
+    async fn galvanostatic(
+        &mut self,
+        request: GalvanoRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        let step = self.locate(&request.cell.name, Request::Galvanostatic(request.step));
+        let channel = self.attach(request.cell, true, sink).await?;
+        let timing = self.timing();
+        let target = Target {
+            options: &self.script_options,
+            step,
+            cell: request.cell,
+            channel,
+            eis_timing: &timing,
+        };
+        let script =
+            galvanostatic_script(target, request.step, request.duration_s, &request.limits)
+                .map_err(|e| InstrumentError::Capability(e.message))?;
+        let checks = HostChecks {
+            limit_v: tightest_limit(request.step, &request.limits),
+            planned_current_a: Some(signed_current(request.step)),
+        };
+        self.execute(&script, checks, sink).await
+    }
+
+    async fn addition(
+        &mut self,
+        cell: &Cell,
+        addition: &Addition,
+        sink: &mut dyn Sink,
+    ) -> Result<(), InstrumentError> {
+        let _ = self.locate(&cell.name, Request::Addition(addition));
+        let target = addition
+            .target
+            .as_ref()
+            .map(|t| {
+                format!(
+                    " to reach {} {}",
+                    t.species,
+                    format_si(t.concentration_m, Dimension::Concentration)
+                )
+            })
+            .unwrap_or_default();
+        let message = format!(
+            "add {} of {} to cell {}{target}",
+            format_si(addition.volume_ml * 1e-3, Dimension::Volume),
+            addition.stock,
+            cell.name
+        );
+        self.ask_operator(&message, sink).await.map(|_| ())
+    }
+
+    async fn prompt(
+        &mut self,
+        message: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<Option<String>, InstrumentError> {
+        if let Some(plan) = &self.plan {
+            // Keep the step tracker in step with prompts on any cell.
+            if let Some(step) = plan.steps.iter().find(
+                |s| matches!(&s.action, crate::plan::Action::Prompt { message: m } if m == message),
+            ) {
+                let cell = step.cell.clone();
+                let _ = self.locate(&cell, Request::Prompt(message));
+            }
+        }
+        let answer = self.ask_operator(message, sink).await?;
+        Ok((!answer.is_empty()).then_some(answer))
+    }
+
+    async fn abort(&mut self) -> Result<(), InstrumentError> {
+        let timeout = Duration::from_secs_f64(self.options.timeout_s);
+        device::resync(&mut self.link, timeout, |_| {}).await?;
+        self.cell_off().await
+    }
+}
+
+/// A rest's duration, rounded to a whole number of sampling intervals when it is within
+/// 100 ms (wall clock) and 5 % of an interval of one. The interpreter computes a rest's
+/// remaining time from the clock, so the time spent between requests makes it slightly short
+/// (59.998 s of a 60 s rest); the device would then drop the last sample.
+pub fn snap_to_intervals(duration_s: f64, interval_s: Option<f64>, clock_scale: f64) -> f64 {
+    let Some(interval) = interval_s.filter(|i| *i > 0.0 && i.is_finite()) else {
+        return duration_s;
+    };
+    let whole = (duration_s / interval).round() * interval;
+    let tolerance = (0.1 * clock_scale).min(0.05 * interval);
+    if whole > 0.0 && (whole - duration_s).abs() <= tolerance {
+        whole
+    } else {
+        duration_s
+    }
+}
+
+/// Scripts for `plan` as this driver would send them to a device of type `device` with
+/// `options` (for `mgp run --emit-methodscript --instrument methodscript:…`).
+pub fn scripts_for_device(
+    plan: &Plan,
+    capabilities: Capabilities,
+    options: &MethodScriptOptions,
+) -> Result<Vec<script::EmittedScript>, script::ScriptErrors> {
+    script::scripts_for_plan_with(plan, &options.script_options(capabilities))
+}
+
+/// What answered on a port, and at which speed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PortProbe {
+    pub baud: u32,
+    pub probe: Probe,
+}
+
+/// Looks at the device on `port` without disturbing it ([`device::probe`]): tries `baud`, or
+/// 230400 then 921600.
+pub async fn probe_port(
+    port: &str,
+    baud: Option<u32>,
+    timings: ProbeTimings,
+) -> Result<PortProbe, InstrumentError> {
+    let bauds = baud.map_or(vec![230_400, 921_600], |b| vec![b]);
+    let mut last_error = None;
+    for baud in bauds {
+        let stream = tokio_serial::new(port, baud)
+            .timeout(Duration::from_millis(100))
+            .open_native_async()
+            .map_err(|e| open_error(port, e))?;
+        let mut link = Link::new(stream);
+        match device::probe(&mut link, timings).await {
+            Ok(probe) => return Ok(PortProbe { baud, probe }),
+            Err(error @ InstrumentError::Timeout(_)) => last_error = Some(error),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last_error.unwrap_or(InstrumentError::Timeout(timings.reply.as_secs_f64())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snap_to_intervals;
+
+    #[test]
+    fn rests_snap_to_whole_intervals_only_when_close() {
+        assert_eq!(snap_to_intervals(59.998, Some(10.0), 1.0), 60.0);
+        assert_eq!(snap_to_intervals(59.8, Some(10.0), 200.0), 60.0);
+        assert_eq!(snap_to_intervals(59.8, Some(10.0), 1.0), 59.8);
+        assert_eq!(snap_to_intervals(45.0, Some(10.0), 200.0), 45.0);
+        assert_eq!(snap_to_intervals(59.8, None, 200.0), 59.8);
+        assert_eq!(snap_to_intervals(0.01, Some(10.0), 200.0), 0.01);
+    }
+}

@@ -1,0 +1,508 @@
+//! Syntax errors: where the text stops being `.mgp`, what was expected there, and the nearest
+//! keyword when a word was misspelt. Built from pest's error without exposing pest types.
+
+use super::comments::unclosed_brace;
+use super::lines::LineIndex;
+use super::parser::{Rule, is_keyword};
+use crate::source::{SourceFile, Span};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use pest::Parser as _;
+use std::fmt;
+use std::sync::Arc;
+
+/// What went wrong, with the data for a helpful message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// A word where a keyword was expected, and not one of them.
+    UnknownKeyword {
+        found: String,
+        expected: Vec<String>,
+        suggestion: Option<String>,
+    },
+    /// A `{` that is never closed.
+    UnterminatedBlock { open: Span },
+    /// A `"` with no closing quote on its line.
+    UnterminatedString,
+    /// Blocks or parentheses nested deeper than any protocol needs.
+    TooDeep { limit: usize },
+    /// Anything else that does not fit the grammar.
+    Unexpected {
+        found: String,
+        expected: Vec<String>,
+    },
+}
+
+impl SyntaxErrorKind {
+    /// The diagnostic code (`mgp::syntax::…`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyntaxErrorKind::UnknownKeyword { .. } => "mgp::syntax::unknown_keyword",
+            SyntaxErrorKind::UnterminatedBlock { .. } => "mgp::syntax::unterminated_block",
+            SyntaxErrorKind::UnterminatedString => "mgp::syntax::unterminated_string",
+            SyntaxErrorKind::TooDeep { .. } => "mgp::syntax::too_deep",
+            SyntaxErrorKind::Unexpected { .. } => "mgp::syntax::unexpected",
+        }
+    }
+}
+
+struct Inner {
+    kind: SyntaxErrorKind,
+    span: Span,
+    source: Arc<NamedSource<String>>,
+}
+
+/// A syntax error in one file, renderable with miette (code, labelled span, help).
+pub struct SyntaxError(Box<Inner>);
+
+impl SyntaxError {
+    pub fn kind(&self) -> &SyntaxErrorKind {
+        &self.0.kind
+    }
+
+    pub fn span(&self) -> Span {
+        self.0.span
+    }
+
+    /// The path of the file the error is in.
+    pub fn path(&self) -> &str {
+        self.0.source.name()
+    }
+}
+
+impl fmt::Debug for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyntaxError")
+            .field("kind", &self.0.kind)
+            .field("span", &self.0.span)
+            .field("path", &self.path())
+            .finish()
+    }
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.kind {
+            SyntaxErrorKind::UnknownKeyword { found, .. } => write!(f, "unknown keyword `{found}`"),
+            SyntaxErrorKind::UnterminatedBlock { .. } => write!(f, "unterminated block"),
+            SyntaxErrorKind::UnterminatedString => write!(f, "unterminated string"),
+            SyntaxErrorKind::TooDeep { limit } => {
+                write!(f, "blocks or parentheses nested more than {limit} deep")
+            }
+            SyntaxErrorKind::Unexpected { found, .. } => write!(f, "unexpected {found}"),
+        }
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+impl Diagnostic for SyntaxError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.0.kind.code()))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let text = match &self.0.kind {
+            SyntaxErrorKind::UnknownKeyword {
+                expected,
+                suggestion,
+                ..
+            } => match suggestion {
+                Some(s) => format!("did you mean `{s}`? expected {}", list(expected)),
+                None => format!("expected {}", list(expected)),
+            },
+            SyntaxErrorKind::UnterminatedBlock { .. } => {
+                "add the closing `}` of this block".to_string()
+            }
+            SyntaxErrorKind::UnterminatedString => {
+                "close the text with `\"` on the same line".to_string()
+            }
+            SyntaxErrorKind::TooDeep { .. } => "flatten the nesting".to_string(),
+            SyntaxErrorKind::Unexpected { expected, .. } => {
+                if expected.is_empty() {
+                    return None;
+                }
+                format!("expected {}", list(expected))
+            }
+        };
+        Some(Box::new(text))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.0.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.0.span;
+        let labels = match &self.0.kind {
+            SyntaxErrorKind::UnknownKeyword { .. } => {
+                vec![LabeledSpan::new_with_span(
+                    Some("not a keyword here".into()),
+                    span,
+                )]
+            }
+            SyntaxErrorKind::UnterminatedBlock { open } => vec![
+                LabeledSpan::new_with_span(Some("this block is never closed".into()), *open),
+                LabeledSpan::new_with_span(Some("the file ends here".into()), span),
+            ],
+            SyntaxErrorKind::UnterminatedString => vec![LabeledSpan::new_with_span(
+                Some("this text has no closing quote".into()),
+                span,
+            )],
+            SyntaxErrorKind::TooDeep { .. } => {
+                vec![LabeledSpan::new_with_span(Some("too deep".into()), span)]
+            }
+            SyntaxErrorKind::Unexpected { .. } => {
+                vec![LabeledSpan::new_with_span(Some("here".into()), span)]
+            }
+        };
+        Some(Box::new(labels.into_iter()))
+    }
+}
+
+fn list(expected: &[String]) -> String {
+    match expected {
+        [] => "something else".to_string(),
+        [one] => one.clone(),
+        _ => format!("one of {}", expected.join(", ")),
+    }
+}
+
+/// The word a keyword rule matches, as a user writes it.
+pub(crate) fn keyword_text(rule: Rule) -> String {
+    match rule {
+        Rule::k_glassy_carbon => "glassy carbon".into(),
+        Rule::k_high_frequency_arc => "high-frequency arc".into(),
+        Rule::k_f_peak_r => "f_peak_R".into(),
+        Rule::k_re => "Re".into(),
+        Rule::k_r => "R".into(),
+        Rule::k_c => "C".into(),
+        Rule::k_p => "P".into(),
+        other => format!("{other:?}").trim_start_matches("k_").to_string(),
+    }
+}
+
+fn describe(rule: Rule) -> Option<String> {
+    if is_keyword(rule) {
+        return Some(format!("`{}`", keyword_text(rule)));
+    }
+    Some(
+        match rule {
+            Rule::ident | Rule::ident_list | Rule::named => "a name",
+            Rule::observation => "an observation tag such as `O1:`",
+            Rule::label | Rule::label_def => "a step label",
+            Rule::string | Rule::string_body => "a quoted text",
+            Rule::number | Rule::integer | Rule::value => "a number",
+            Rule::quantity | Rule::time => "a number with a unit (such as 5 mV)",
+            Rule::unit => "a unit",
+            Rule::species | Rule::solvent_names => "a formula or name",
+            Rule::close => "`}`",
+            Rule::open => "`{`",
+            Rule::binop => "`/` or `-`",
+            Rule::EOI => "end of file",
+            Rule::current_list => "a list of currents",
+            Rule::ratio => "a ratio such as 1:1",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// Nesting deeper than this is refused before parsing (every stage walks the tree
+/// recursively; real protocols nest three or four levels).
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// The error for text nested deeper than [`MAX_DEPTH`] at `offset`.
+pub(crate) fn too_deep(source: &SourceFile, offset: usize) -> SyntaxError {
+    let lines = LineIndex::new(&source.text);
+    SyntaxError(Box::new(Inner {
+        kind: SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
+        span: lines.span(offset, offset + 1),
+        source: Arc::new(source.named_source()),
+    }))
+}
+
+/// Converts pest's error into a [`SyntaxError`] for `source`.
+pub(crate) fn from_pest(source: &SourceFile, error: pest::error::Error<Rule>) -> SyntaxError {
+    let text = source.text.as_str();
+    let lines = LineIndex::new(text);
+    let pos = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+    .min(text.len());
+    let positives = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let mut expected: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+    expected.sort();
+    expected.dedup();
+
+    let make = |kind, span| {
+        SyntaxError(Box::new(Inner {
+            kind,
+            span,
+            source: Arc::new(source.named_source()),
+        }))
+    };
+
+    if let Some(quote) = unterminated_string_on_line(text, pos) {
+        let end = text[quote..].find('\n').map_or(text.len(), |n| quote + n);
+        return make(SyntaxErrorKind::UnterminatedString, lines.span(quote, end));
+    }
+    if only_trivia(&text[pos..])
+        && let Some(open) = unclosed_brace(text)
+    {
+        return make(
+            SyntaxErrorKind::UnterminatedBlock {
+                open: lines.span(open, open + 1),
+            },
+            lines.span(text.len(), text.len()),
+        );
+    }
+    let word = word_at(text, pos);
+    let fitting = if word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        keywords_fitting_at(text, pos)
+    } else {
+        Vec::new()
+    };
+    if !fitting.is_empty() {
+        // Keywords that would parse here come first in what was expected.
+        let mut all: Vec<String> = fitting.iter().map(|k| format!("`{k}`")).collect();
+        all.extend(
+            expected
+                .into_iter()
+                .filter(|e| !e.starts_with('`') || e == "`}`"),
+        );
+        expected = all;
+    }
+    if !word.is_empty() && !fitting.is_empty() && !KEYWORDS.contains(&word) {
+        let suggestion = nearest(word, &fitting);
+        return make(
+            SyntaxErrorKind::UnknownKeyword {
+                found: word.to_string(),
+                expected,
+                suggestion,
+            },
+            lines.span(pos, pos + word.len()),
+        );
+    }
+    let (found, len) = match text[pos..].chars().next() {
+        None => ("end of file".to_string(), 0),
+        Some(_) if !word.is_empty() => (format!("`{word}`"), word.len()),
+        Some(c) => (format!("`{c}`"), c.len_utf8()),
+    };
+    make(
+        SyntaxErrorKind::Unexpected { found, expected },
+        lines.span(pos, pos + len),
+    )
+}
+
+/// Every keyword of the grammar (the `k_*` rules), as written.
+pub(crate) const KEYWORDS: &[&str] = &[
+    "title",
+    "source",
+    "author",
+    "note",
+    "import",
+    "solution",
+    "salt",
+    "nominal",
+    "solvent",
+    "by",
+    "volume",
+    "mass",
+    "water",
+    "below",
+    "electrode",
+    "from",
+    "material",
+    "foil",
+    "ribbon",
+    "thickness",
+    "disc",
+    "strip",
+    "rod",
+    "cut",
+    "face",
+    "area",
+    "brush",
+    "with",
+    "in",
+    "directions",
+    "dry",
+    "at",
+    "for",
+    "soak",
+    "wash",
+    "separator",
+    "spacer",
+    "spacers",
+    "cell",
+    "symmetric",
+    "three_electrode",
+    "two_electrode",
+    "soak_vial",
+    "swagelok",
+    "pouch",
+    "glass",
+    "vial",
+    "working",
+    "counter",
+    "reference",
+    "electrolyte",
+    "tip",
+    "immersed",
+    "wetted",
+    "stack",
+    "pressure",
+    "gap",
+    "connection",
+    "compartment",
+    "limits",
+    "potential",
+    "current",
+    "limit",
+    "then",
+    "abort",
+    "end",
+    "step",
+    "timing",
+    "periods",
+    "min",
+    "max",
+    "point",
+    "settle",
+    "frequency",
+    "on",
+    "rest",
+    "eis",
+    "every",
+    "sample",
+    "rms",
+    "to",
+    "points",
+    "per",
+    "decade",
+    "ocv",
+    "vs",
+    "galvanostatic",
+    "plate",
+    "each",
+    "until",
+    "within",
+    "most",
+    "add",
+    "reach",
+    "prompt",
+    "repeat",
+    "times",
+    "series",
+    "cells",
+    "analyze",
+    "fit",
+    "window",
+    "all",
+    "quantity",
+    "expect",
+    "of",
+    "mean",
+    "spread",
+    "linear_r2",
+    "slope",
+    "drift",
+    "last_third_fraction",
+    "f_peak_R",
+    "f_peak",
+    "Re",
+    "R",
+    "C",
+    "P",
+    "activation_time",
+    "initial_overpotential",
+    "final_overpotential",
+    "stripping_resistance",
+    "eps_r",
+    "permittivity",
+    "corrosion_current",
+    "porosity",
+    "over",
+    "and",
+    "is",
+    "above",
+    "between",
+    "glassy carbon",
+    "high-frequency arc",
+];
+
+/// The keywords that, written instead of `word` at `pos`, let the parse get past them: what
+/// the grammar accepts at that place. (pest reports the enclosing rule, not its keywords.)
+fn keywords_fitting_at(text: &str, pos: usize) -> Vec<String> {
+    let accepted = |k: &str| {
+        // The keyword followed by a character no rule accepts: if the parse fails after the
+        // keyword, the keyword itself was accepted.
+        let candidate = format!("{}{k} \u{1}", &text[..pos]);
+        match super::parser::MgpParser::parse(Rule::file, &candidate) {
+            Ok(_) => true,
+            Err(e) => {
+                let at = match e.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((s, _)) => s,
+                };
+                at >= pos + k.len()
+            }
+        }
+    };
+    // Where any name fits, a word is not a misspelt keyword.
+    if accepted("zz_not_a_keyword") {
+        return Vec::new();
+    }
+    KEYWORDS
+        .iter()
+        .filter(|k| accepted(k))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+/// The identifier-like word starting at `pos` (empty if none).
+fn word_at(text: &str, pos: usize) -> &str {
+    let rest = &text[pos..];
+    let len = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+        .map_or(rest.len(), |(i, _)| i);
+    &rest[..len]
+}
+
+pub(crate) fn nearest(word: &str, candidates: &[String]) -> Option<String> {
+    crate::diagnostics::did_you_mean(word, candidates.iter().map(String::as_str))
+}
+
+/// True when `rest` holds only whitespace and comments.
+fn only_trivia(rest: &str) -> bool {
+    rest.lines().all(|line| {
+        let t = line.trim();
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
+/// The offset of a `"` on the line of `pos` (at or before it) that is never closed.
+fn unterminated_string_on_line(text: &str, pos: usize) -> Option<usize> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let line = &text[line_start..line_end];
+    let mut open = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match open {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(_) if c == '"' => open = None,
+            Some(_) => {}
+            None if c == '#' => break,
+            None if c == '"' => open = Some(line_start + i),
+            None => {}
+        }
+    }
+    open
+}

@@ -1,0 +1,154 @@
+//! `mgp fit` as a user runs it: the real binary on files.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+const DATA: &str = "examples/data/lean_mg_cell.csv";
+
+fn mgp(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mgp"));
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn shipped_example_data_is_what_the_generator_writes() {
+    let shipped = std::fs::read_to_string(root().join(DATA)).unwrap();
+    assert_eq!(
+        shipped,
+        mgp::fit::synthetic::lean_cell_csv(),
+        "run `cargo run --example make_fit_data`"
+    );
+}
+
+#[test]
+fn table_of_the_example_data() {
+    let out = mgp(root())
+        .args(["fit", DATA, "--circuit", "Re-R(CPE)"])
+        .assert()
+        .success();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.get_output().stdout));
+}
+
+#[test]
+fn json_gives_values_near_the_truth() {
+    let out = mgp(root())
+        .args(["fit", DATA, "--circuit", "R0-p(R1,CPE1)", "--json"])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let spectra = v.as_array().unwrap();
+    assert_eq!(spectra.len(), 3);
+    // Truth: R = (40, 220, 400 kΩ·cm²) / 1.131 cm², C = 17 µF/cm² × 1.131 cm².
+    for (s, r_areal) in spectra.iter().zip([40e3, 220e3, 400e3]) {
+        let r = s["params"]["R1"]["value"].as_f64().unwrap();
+        assert!((r * 1.131 / r_areal - 1.0).abs() < 0.01, "{s}");
+        assert!(s["params"]["R1"]["stderr"].as_f64().unwrap() > 0.0);
+        let c = s["c_eff_f"].as_f64().unwrap();
+        assert!((c / (17e-6 * 1.131) - 1.0).abs() < 0.02, "{s}");
+        assert!(s["f_peak_hz"].as_f64().unwrap() > 0.0);
+        assert!(s["chi2"].as_f64().unwrap() > 0.0);
+        assert_eq!(s["kk_ok"], Value::Bool(true));
+    }
+    assert_eq!(spectra[1]["spectrum"], "2");
+}
+
+#[test]
+fn frequency_window_and_weighting_options() {
+    let out = mgp(root())
+        .args([
+            "fit",
+            DATA,
+            "--json",
+            "--fmin",
+            "100mHz",
+            "--fmax",
+            "10kHz",
+            "--weight",
+            "proportional",
+        ])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // 10 kHz to 100 mHz at 10 points per decade: 51 points.
+    assert_eq!(v[0]["points"], 51);
+    let out = mgp(root())
+        .args(["fit", DATA, "--json", "--arc-window", "--fix", "R0=15.63"])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v[0]["params"]["R0"]["fixed"], true);
+    assert!(v[0]["points"].as_u64().unwrap() < 78);
+}
+
+#[test]
+fn inductive_points_are_kept_or_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    // R0-p(R1,C1) with an inductive first point.
+    std::fs::write(
+        dir.path().join("l.csv"),
+        "f,z',z''\n1e6,10.1,0.5\n1e4,10.5,-1.5\n1e3,30,-25\n1e2,90,-28\n10,108,-6\n1,110,-0.6\n",
+    )
+    .unwrap();
+    let kept = mgp(dir.path())
+        .args(["fit", "l.csv", "--json", "--circuit", "R0-p(R1,C1)"])
+        .assert();
+    let kept: Value = serde_json::from_slice(&kept.get_output().stdout).unwrap();
+    assert_eq!(kept[0]["points"], 6);
+    let dropped = mgp(dir.path())
+        .args([
+            "fit",
+            "l.csv",
+            "--json",
+            "--circuit",
+            "R0-p(R1,C1)",
+            "--drop-inductive",
+        ])
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&dropped.get_output().stderr).contains("dropped 1 inductive point")
+    );
+    let dropped: Value = serde_json::from_slice(&dropped.get_output().stdout).unwrap();
+    assert_eq!(dropped[0]["points"], 5);
+}
+
+fn failure(dir: &Path, args: &[&str]) -> String {
+    let out = mgp(dir).args(args).assert().code(2);
+    String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+}
+
+#[test]
+fn bad_data_exits_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "f,z',z''\n100,1,-1\n10,abc,-2\n1,3,-3\n",
+    )
+    .unwrap();
+    insta::assert_snapshot!(failure(dir.path(), &["fit", "bad.csv"]));
+    assert!(failure(dir.path(), &["fit", "missing.csv"]).contains("cannot read `missing.csv`"));
+}
+
+#[test]
+fn bad_circuit_and_options_exit_2() {
+    insta::assert_snapshot!(
+        "bad_circuit",
+        failure(root(), &["fit", DATA, "--circuit", "R0-p(R1,CPE1"])
+    );
+    insta::assert_snapshot!(
+        "unknown_parameter",
+        failure(root(), &["fit", DATA, "--fix", "R2=5"])
+    );
+    assert!(failure(root(), &["fit", DATA, "--weight", "squared"]).contains("unknown weighting"));
+    assert!(failure(root(), &["fit", DATA, "--fmin", "10 V"]).contains("not a frequency unit"));
+    assert!(
+        failure(root(), &["fit", DATA, "--fmin", "2MHz", "--fmax", "3MHz"])
+            .contains("no data point lies inside")
+    );
+}

@@ -1,0 +1,257 @@
+//! Whole runs through the interpreter on the MethodSCRIPT driver against the emulator (which
+//! measures with the simulator): the run completes, takes the planned time on the emulated
+//! clock, and records the same data as a dry-run on the simulator.
+
+mod methodscript_common;
+
+use methodscript_common::{Emulator, GUARD};
+use mgp::instrument::Instrument;
+use mgp::instrument::methodscript::operator::OperatorMode;
+use mgp::instrument::methodscript::{MethodScriptOptions, connect, fixture};
+use mgp::instrument::sim::{SimInstrument, SimOptions};
+use mgp::plan::Plan;
+use mgp::run::folder::collect_data;
+use mgp::run::interpreter::{Silent, StopFlag};
+use mgp::run::journal::{RunStatus, read_journal};
+use mgp::run::session::{Finished, NewRun, create_folder, resume, start};
+
+async fn run<I: Instrument>(plan: &Plan, instrument: &mut I, dir: &std::path::Path) -> Finished {
+    let new = NewRun {
+        protocol_path: "fixture".into(),
+        protocol_text: String::new(),
+        plan: plan.clone(),
+        out_dir: dir.to_path_buf(),
+        seed: Some(1),
+        parameter_set: None,
+    };
+    let folder = create_folder(&new).unwrap();
+    tokio::time::timeout(
+        GUARD,
+        start(&new, folder, instrument, &StopFlag::new(), &mut Silent),
+    )
+    .await
+    .expect("run hung")
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_plan_runs_on_the_emulator_like_a_dry_run() {
+    let plan = fixture::demo_plan();
+    let speed = 200.0;
+    let emulator = Emulator::start(
+        &plan,
+        &[
+            "--source",
+            "sim",
+            "--noise",
+            "0",
+            "--seed",
+            "1",
+            "--speed",
+            &speed.to_string(),
+        ],
+    );
+    let options = MethodScriptOptions {
+        operator: OperatorMode::ConfirmAll,
+        ..MethodScriptOptions::default()
+    };
+    let mut device = connect(&emulator.path, options).await.unwrap();
+    assert_eq!(device.info().parameters["clock_scale"], speed);
+    let dir = tempfile::tempdir().unwrap();
+    let real = run(&plan, &mut device, &dir.path().join("device")).await;
+    assert_eq!(
+        real.manifest.status,
+        RunStatus::Completed,
+        "{:?}",
+        real.manifest.reason
+    );
+
+    // The emulated clock agrees with the plan within 1 %.
+    let elapsed = real.manifest.elapsed_s.unwrap();
+    assert!(
+        (elapsed / plan.total_duration_s - 1.0).abs() < 0.01,
+        "{elapsed} s vs {} s planned",
+        plan.total_duration_s
+    );
+
+    let mut sim = SimInstrument::new(SimOptions {
+        seed: 1,
+        noise: 0.0,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let dry = run(&plan, &mut sim, &dir.path().join("dry")).await;
+    assert_eq!(dry.manifest.status, RunStatus::Completed);
+
+    let records = |f: &Finished| read_journal(&f.folder.journal()).unwrap().records;
+    let (real_sweeps, real_traces) = collect_data(&records(&real));
+    let (dry_sweeps, dry_traces) = collect_data(&records(&dry));
+    assert_eq!(real_sweeps.len(), dry_sweeps.len());
+    assert_eq!(real_traces.len(), dry_traces.len());
+    // Spectra: the same points, within the 28-bit wire resolution (and the short OCP
+    // measurement the device makes before each sweep).
+    let mut worst_z = 0.0f64;
+    for (a, b) in real_sweeps.iter().zip(&dry_sweeps) {
+        assert_eq!(
+            (a.step, a.sweep, a.points.len()),
+            (b.step, b.sweep, b.points.len())
+        );
+        for (p, q) in a.points.iter().zip(&b.points) {
+            assert!(
+                ((p.1 - q.1) / q.1).abs() < 5e-6,
+                "frequency {} vs {}",
+                p.1,
+                q.1
+            );
+            let z = (q.2 * q.2 + q.3 * q.3).sqrt();
+            worst_z = worst_z.max(((p.2 - q.2).powi(2) + (p.3 - q.3).powi(2)).sqrt() / z);
+        }
+    }
+    assert!(worst_z < 1e-4, "spectra differ by {worst_z:e} of |Z|");
+    // Traces: a device samples at interval, 2·interval…; the simulator also at the start.
+    let mut worst_v = 0.0f64;
+    for (a, b) in real_traces.iter().zip(&dry_traces) {
+        let dry = if b.samples.len() == a.samples.len() + 1 {
+            &b.samples[1..]
+        } else {
+            &b.samples[..]
+        };
+        assert_eq!(
+            (a.step, a.samples.len()),
+            (b.step, dry.len()),
+            "step {}",
+            a.step
+        );
+        for (p, q) in a.samples.iter().zip(dry) {
+            assert!(
+                ((p.0 - a.samples[0].0) - (q.0 - dry[0].0)).abs() < 1e-6,
+                "sample times"
+            );
+            assert!((p.2 - q.2).abs() < 1e-9, "current {} vs {}", p.2, q.2);
+            worst_v = worst_v.max((p.1 - q.1).abs());
+        }
+    }
+    assert!(worst_v < 1e-4, "potentials differ by up to {worst_v} V");
+}
+
+#[tokio::test]
+async fn a_run_cut_by_a_disconnect_resumes_on_a_new_emulator() {
+    let plan = fixture::demo_plan();
+    let options = || MethodScriptOptions {
+        operator: OperatorMode::ConfirmAll,
+        timeout_s: 2.0,
+        ..MethodScriptOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // 6 OCV samples in step 0, then the cable is pulled 4 points into the sweep of step 1.
+    let mut first = Emulator::start(
+        &plan,
+        &[
+            "--source",
+            "sim",
+            "--noise",
+            "0",
+            "--speed",
+            "inf",
+            "--disconnect-after",
+            "10",
+        ],
+    );
+    let mut device = connect(&first.path, options()).await.unwrap();
+    let cut = run(&plan, &mut device, &out).await;
+    assert_eq!(cut.manifest.status, RunStatus::Failed);
+    assert_eq!(cut.outcome.stopped_at_step, Some(1));
+    assert!(
+        cut.manifest
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("disconnected"),
+        "{:?}",
+        cut.manifest.reason
+    );
+    assert_eq!(first.wait_exit(), Some(0));
+    let (sweeps, _) = collect_data(&read_journal(&cut.folder.journal()).unwrap().records);
+    assert_eq!(
+        sweeps[0].points.len(),
+        4,
+        "the points before the disconnect are journalled"
+    );
+
+    // A new emulator (a fresh device state) catches up with steps 0 and the run continues.
+    let second = Emulator::start(
+        &plan,
+        &["--source", "sim", "--noise", "0", "--speed", "inf"],
+    );
+    let mut device = connect(&second.path, options()).await.unwrap();
+    let resumed = tokio::time::timeout(
+        GUARD,
+        resume(&out, &mut device, &StopFlag::new(), &mut Silent),
+    )
+    .await
+    .expect("resume hung")
+    .unwrap();
+    assert_eq!(
+        resumed.manifest.status,
+        RunStatus::Completed,
+        "{:?}",
+        resumed.manifest.reason
+    );
+    let (sweeps, traces) = collect_data(&read_journal(&resumed.folder.journal()).unwrap().records);
+    // Step 1's sweep twice (cut, then complete), and the two sweeps of step 4.
+    let complete = sweeps.iter().filter(|s| s.points.len() == 26).count();
+    assert_eq!(
+        complete,
+        3,
+        "{:?}",
+        sweeps
+            .iter()
+            .map(|s| (s.step, s.points.len()))
+            .collect::<Vec<_>>()
+    );
+    assert!(traces.iter().any(|t| t.step == 2 && t.samples.len() == 120));
+}
+
+/// Runs a protocol file on an emulator started with `args`; returns the finished session.
+async fn run_protocol(path: &std::path::Path, args: &[&str], dir: &std::path::Path) -> (Plan, Finished) {
+    let plan = mgp::check::check_path(path).unwrap().plan;
+    let emulator = Emulator::start(&plan, args);
+    let options = MethodScriptOptions { operator: OperatorMode::ConfirmAll, ..MethodScriptOptions::default() };
+    let mut device = connect(&emulator.path, options).await.unwrap();
+    let finished = run(&plan, &mut device, dir).await;
+    (plan, finished)
+}
+
+#[tokio::test]
+async fn every_protocol_runs_to_completion_on_the_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths: Vec<_> = std::fs::read_dir("protocols").unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for path in paths {
+        let plan = mgp::check::check_path(&path).unwrap().plan;
+        if plan.steps.is_empty() {
+            continue;
+        }
+        let out = dir.path().join(path.file_stem().unwrap());
+        let (_, finished) = run_protocol(&path, &["--source", "sim", "--speed", "inf"], &out).await;
+        assert_eq!(
+            finished.manifest.status,
+            RunStatus::Completed,
+            "{}: {:?}",
+            path.display(),
+            finished.manifest.reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_paced_protocol_takes_its_planned_time_on_the_emulated_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = std::path::Path::new("protocols/mg-symmetric-ocv.mgp");
+    let (plan, finished) = run_protocol(path, &["--source", "sim", "--speed", "10000"], dir.path()).await;
+    assert_eq!(finished.manifest.status, RunStatus::Completed, "{:?}", finished.manifest.reason);
+    let elapsed = finished.manifest.elapsed_s.unwrap();
+    println!("planned {} s, emulated {elapsed} s, wall {:?} s", plan.total_duration_s, finished.manifest.wall_duration_s);
+    assert!((elapsed / plan.total_duration_s - 1.0).abs() < 0.01, "{elapsed} s vs {} s", plan.total_duration_s);
+}
