@@ -33,7 +33,10 @@ fn every_protocol_dry_runs_to_completion_and_meets_its_expects() {
             let row = format!(
                 "{:<4} {:<32} {:<24} found {:<16} {}",
                 if expect.pass { "pass" } else { "FAIL" },
-                std::path::Path::new(&name).file_stem().unwrap().to_string_lossy(),
+                std::path::Path::new(&name)
+                    .file_stem()
+                    .unwrap()
+                    .to_string_lossy(),
                 expect.expected,
                 expect.reason.as_deref().unwrap_or(&expect.display),
                 expect.text

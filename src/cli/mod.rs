@@ -104,9 +104,3 @@ pub fn stderr_color() -> bool {
 pub fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic) {
     eprint!("{}", crate::diagnostics::render(diagnostic, stderr_color()));
 }
-
-/// A subcommand not built yet: says so and fails (exit 1). Replaced as each issue lands.
-pub(crate) fn not_yet(name: &str) -> u8 {
-    eprintln!("error: `mgp {name}` is not available in this build yet");
-    exit::RUNTIME
-}
