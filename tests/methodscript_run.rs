@@ -214,10 +214,17 @@ async fn a_run_cut_by_a_disconnect_resumes_on_a_new_emulator() {
 }
 
 /// Runs a protocol file on an emulator started with `args`; returns the finished session.
-async fn run_protocol(path: &std::path::Path, args: &[&str], dir: &std::path::Path) -> (Plan, Finished) {
+async fn run_protocol(
+    path: &std::path::Path,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> (Plan, Finished) {
     let plan = mgp::check::check_path(path).unwrap().plan;
     let emulator = Emulator::start(&plan, args);
-    let options = MethodScriptOptions { operator: OperatorMode::ConfirmAll, ..MethodScriptOptions::default() };
+    let options = MethodScriptOptions {
+        operator: OperatorMode::ConfirmAll,
+        ..MethodScriptOptions::default()
+    };
     let mut device = connect(&emulator.path, options).await.unwrap();
     let finished = run(&plan, &mut device, dir).await;
     (plan, finished)
@@ -226,7 +233,10 @@ async fn run_protocol(path: &std::path::Path, args: &[&str], dir: &std::path::Pa
 #[tokio::test]
 async fn every_protocol_runs_to_completion_on_the_emulator() {
     let dir = tempfile::tempdir().unwrap();
-    let mut paths: Vec<_> = std::fs::read_dir("protocols").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir("protocols")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     for path in paths {
         let plan = mgp::check::check_path(&path).unwrap().plan;
@@ -249,9 +259,22 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
 async fn a_paced_protocol_takes_its_planned_time_on_the_emulated_clock() {
     let dir = tempfile::tempdir().unwrap();
     let path = std::path::Path::new("protocols/mg-symmetric-ocv.mgp");
-    let (plan, finished) = run_protocol(path, &["--source", "sim", "--speed", "10000"], dir.path()).await;
-    assert_eq!(finished.manifest.status, RunStatus::Completed, "{:?}", finished.manifest.reason);
+    let (plan, finished) =
+        run_protocol(path, &["--source", "sim", "--speed", "10000"], dir.path()).await;
+    assert_eq!(
+        finished.manifest.status,
+        RunStatus::Completed,
+        "{:?}",
+        finished.manifest.reason
+    );
     let elapsed = finished.manifest.elapsed_s.unwrap();
-    println!("planned {} s, emulated {elapsed} s, wall {:?} s", plan.total_duration_s, finished.manifest.wall_duration_s);
-    assert!((elapsed / plan.total_duration_s - 1.0).abs() < 0.01, "{elapsed} s vs {} s", plan.total_duration_s);
+    println!(
+        "planned {} s, emulated {elapsed} s, wall {:?} s",
+        plan.total_duration_s, finished.manifest.wall_duration_s
+    );
+    assert!(
+        (elapsed / plan.total_duration_s - 1.0).abs() < 0.01,
+        "{elapsed} s vs {} s",
+        plan.total_duration_s
+    );
 }

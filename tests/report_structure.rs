@@ -127,7 +127,7 @@ fn check_self_contained(html: &str, figures: usize) {
 fn completed_run_with_analysis() {
     let (structure, html) = report_of(Ending::Completed, true);
     insta::assert_snapshot!(structure);
-    assert!(html.contains("1 of 2 expectations passed."));
+    assert!(html.contains("2 of 3 expectations passed."));
     assert!(html.contains("<td class=\"fail\">FAIL</td>"));
     assert!(html.contains("within 15 % of 400 kΩ cm²"));
 }

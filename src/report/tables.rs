@@ -510,7 +510,7 @@ fn rms_percent(points: &[ResidualPoint]) -> Option<f64> {
     Some(100.0 * (sum / (2 * points.len()) as f64).sqrt())
 }
 
-/// One row per fitted sweep: time, R, C, f_peak and residual sizes.
+/// One row per fitted sweep: time, R, C, f_peak, Re, P and residual sizes.
 pub fn sweep_fits(fit: &FitSeries) -> Table {
     let mut t = Table::new(&[
         "step",
@@ -519,6 +519,8 @@ pub fn sweep_fits(fit: &FitSeries) -> Table {
         "R",
         "C",
         "peak frequency",
+        "Re",
+        "P",
         "fit residual (rms)",
         "Lin-KK residual (rms)",
         "note",
@@ -527,17 +529,27 @@ pub fn sweep_fits(fit: &FitSeries) -> Table {
         Some(v) => num(format!("{} %", number(v))),
         None => ("–".into(), Mark::Muted),
     };
+    let value = |v: Option<f64>, dimension: Option<Dimension>| match (v, dimension) {
+        (Some(v), Some(d)) => num(si(v, d)),
+        (Some(v), None) => num(number(v)),
+        (None, _) => ("–".into(), Mark::Muted),
+    };
     for s in &fit.sweeps {
         t.row(vec![
             num(s.step.to_string()),
             num(s.sweep.to_string()),
             num(format_duration(s.t_s)),
-            num(si(s.r_ohm_cm2, Dimension::ArealResistance)),
-            num(si(s.c_f_per_cm2, Dimension::ArealCapacitance)),
-            num(si(s.f_peak_hz, Dimension::Frequency)),
+            value(s.r_ohm_cm2, Some(Dimension::ArealResistance)),
+            value(s.c_f_per_cm2, Some(Dimension::ArealCapacitance)),
+            value(s.f_peak_hz, Some(Dimension::Frequency)),
+            value(s.re_ohm_cm2, Some(Dimension::ArealResistance)),
+            value(s.p, None),
             pct(rms_percent(&s.residuals)),
             pct(rms_percent(&s.linkk_residuals)),
-            text(s.note.clone().unwrap_or_default()),
+            match &s.note {
+                Some(n) => (n.clone(), Mark::Fail),
+                None => text(""),
+            },
         ]);
     }
     t

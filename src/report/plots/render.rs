@@ -585,7 +585,12 @@ mod tests {
     #[test]
     fn extreme_values_are_left_out_not_drawn() {
         // Subnormal and huge values once sent plotters' log ticks into an endless loop.
-        let points = vec![(1e-310, 1e-310), (1.0, 1.0), (1e300, 1e300), (f64::MAX, 5.0)];
+        let points = vec![
+            (1e-310, 1e-310),
+            (1.0, 1.0),
+            (1e300, 1e300),
+            (f64::MAX, 5.0),
+        ];
         let fig = figure(
             vec![
                 panel(Axis::log("x"), Axis::log("y"), points.clone()),

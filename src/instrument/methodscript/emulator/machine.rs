@@ -277,7 +277,13 @@ impl<'a, I: Instrument> Machine<'a, I> {
             LoopKind::Ocp => {
                 // The loop variable holds "the open-circuit potential" even when nothing is
                 // sampled, so a DC level built from it stays relative to open circuit.
-                self.vars.insert(a[0].clone(), Val::Ocp { offset: 0.0, measured: 0.0 });
+                self.vars.insert(
+                    a[0].clone(),
+                    Val::Ocp {
+                        offset: 0.0,
+                        measured: 0.0,
+                    },
+                );
                 Source::Rest {
                     // A loop that sends nothing only keeps time (and may be on a cell whose
                     // potential cannot be measured, such as a soak vial).
@@ -437,7 +443,10 @@ fn sends_packages(body: &[Stmt]) -> bool {
 
 /// One measurement loop's request to the source.
 enum Source {
-    Rest { interval_s: Option<f64>, duration_s: f64 },
+    Rest {
+        interval_s: Option<f64>,
+        duration_s: f64,
+    },
     Eis(EisSweep),
     Galvanostatic(Galvanostatic, f64),
 }
