@@ -9,7 +9,8 @@ use super::load::RunData;
 use super::plots::residuals::SweepResiduals;
 use super::plots::style::number;
 use super::plots::{
-    self, Figure, PlotError, SpectraSpec, Spectrum, bode, galvano, nyquist, residuals, series,
+    self, ColourBy, Figure, PlotError, SpectraSpec, Spectrum, bode, galvano, nyquist, residuals,
+    series,
 };
 use super::tables;
 use super::view::{EisGroup, RunView, status_name};
@@ -408,6 +409,7 @@ impl<'a> Builder<'a> {
                 title: &format!("Nyquist — {title}"),
                 area_cm2: self.area_of(&group.cell),
                 circuit,
+                colour_by: ColourBy::ElapsedTime,
             };
             self.add_figure(nyquist::figure(spec, &spectra))?;
         }
@@ -504,6 +506,7 @@ impl<'a> Builder<'a> {
                     title: &title,
                     area_cm2: area,
                     circuit: self.circuit_of(group),
+                    colour_by: ColourBy::ElapsedTime,
                 };
                 self.add_figure(bode::figure(spec, &spectra))?;
             }
