@@ -32,7 +32,7 @@ pub fn fitted_curve(
         .copied()
         .filter(|f| f.is_finite() && *f > 0.0);
     let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(a, b), f| (a.min(f), b.max(f)));
-    if !(hi >= lo) {
+    if hi < lo || hi.is_nan() || lo.is_nan() {
         return Vec::new();
     }
     let decades = (hi / lo).log10();

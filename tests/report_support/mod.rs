@@ -10,12 +10,14 @@
 
 use mgp::instrument::{InstrumentInfo, Reading};
 use mgp::plan::*;
+use mgp::report::plots::{Figure, Scale, svg_texts};
 use mgp::run::folder::{Manifest, RunFolder, sha256_hex};
 use mgp::run::journal::{Event, JournalWriter, RunStatus, StepStatus};
 use mgp::source::Span;
 use mgp::units::Dimension;
 use num_complex::Complex;
 use std::f64::consts::PI;
+use std::fmt::Write as _;
 use std::path::Path;
 
 pub const LEAN_AREA: f64 = 1.131;
@@ -567,4 +569,76 @@ pub fn galvano_overpotential(density: f64, stripping: bool, t_s: f64) -> f64 {
     } else {
         0.55 + 25.0 * density
     }
+}
+
+/// One figure's structure: name, title, colour bar, and per panel the axes, the number of data
+/// series and the legend (its entries, or only their number when `legend_text` is false).
+pub fn describe(out: &mut String, figure: &Figure, legend_text: bool) {
+    let _ = writeln!(out, "  {} — {}", figure.name, figure.title);
+    if let Some(bar) = &figure.colour_bar {
+        let _ = writeln!(out, "    colour bar: {}", bar.label);
+    }
+    for (i, panel) in figure.panels.iter().enumerate() {
+        let scale = |s: Scale| if s == Scale::Log { " (log)" } else { "" };
+        let legend: Vec<&str> = panel
+            .series
+            .iter()
+            .filter_map(|s| s.label.as_deref())
+            .collect();
+        let _ = writeln!(
+            out,
+            "    panel {}: x {}{}, y {}{}{}; {} data series{}",
+            i + 1,
+            panel.x.label,
+            scale(panel.x.scale),
+            panel.y.label,
+            scale(panel.y.scale),
+            if panel.equal_scale {
+                ", equal scales"
+            } else {
+                ""
+            },
+            figure.data_series_counts()[i],
+            match (legend.is_empty(), legend_text) {
+                (true, _) => String::new(),
+                (false, true) => format!("; legend {legend:?}"),
+                (false, false) => format!("; legend of {}", legend.len()),
+            }
+        );
+    }
+}
+
+/// Every axis label and the title are SVG <text> in the drawn figure.
+pub fn check_labels_are_drawn(figure: &Figure, svg: &str) {
+    let texts = svg_texts(svg);
+    let mut wanted = vec![figure.title.clone()];
+    for panel in &figure.panels {
+        wanted.push(panel.y.label.clone());
+    }
+    if let Some(last) = figure.panels.last() {
+        wanted.push(last.x.label.clone());
+    }
+    if let Some(bar) = &figure.colour_bar {
+        wanted.push(bar.label.clone());
+    }
+    for label in wanted {
+        assert!(
+            texts.contains(&label),
+            "{}: `{label}` is not drawn; texts: {texts:?}",
+            figure.name
+        );
+    }
+}
+
+/// One file: no scripts, links, images or fetched resources; one inline SVG per figure.
+pub fn check_self_contained(html: &str, figures: usize) {
+    assert_eq!(html.matches("<svg").count(), figures);
+    for banned in ["<script", "<link", "<img", "<iframe", "@import", "url("] {
+        assert!(!html.contains(banned), "report.html contains `{banned}`");
+    }
+    let external = html
+        .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+        .matches("http")
+        .count();
+    assert_eq!(external, 0, "report.html refers to the network");
 }
