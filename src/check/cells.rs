@@ -1,6 +1,10 @@
 //! Cells: which electrodes in which roles, the electrolyte and its volume, the nominal
 //! (normalising) and wetted areas, µL/cm², stack pressure, gap and reference placement.
 //!
+//! Normalising area: areal values (current densities, Ω·cm², F/cm²) are per the working
+//! electrode's nominal area, or per its wetted area where the cell says
+//! `normalise by wetted area`.
+//!
 //! Wetted area: an electrode is fully wetted unless its cell line says otherwise —
 //! `immersed 9 mm` (a strip hanging with its length vertical, wetted to that depth: width ×
 //! depth), `immersed 25 %` (that fraction of the nominal area) or `wetted 0.9 cm2`. When an
@@ -170,6 +174,7 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
     let mut tip = None;
     let mut connection = None;
     let mut compartment = None;
+    let mut by_wetted = false;
     let mut seen: Vec<&'static str> = Vec::new();
     let mut once = |ctx: &mut Ctx, field: &'static str, span| {
         if seen.contains(&field) {
@@ -339,6 +344,11 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
                             connection = Some(Connection::TwoElectrode)
                         }
                     }
+                }
+            }
+            CellStmt::NormaliseByWetted => {
+                if once(ctx, "normalise by wetted area", span) {
+                    by_wetted = true;
                 }
             }
             CellStmt::Compartment(q) => {
@@ -540,7 +550,11 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
             name: first_name(d),
             kind,
             casing,
-            normalising_area_cm2: working.nominal_area_cm2,
+            normalising_area_cm2: if by_wetted {
+                working.wetted_area_cm2
+            } else {
+                working.nominal_area_cm2
+            },
             working,
             counter,
             reference,

@@ -9,8 +9,9 @@
 //! What the checker decides (every rule here is what the plan's numbers mean):
 //! - **Areas.** An electrode's geometric area comes from its shape (disc and rod face π d²/4,
 //!   strip w × l) unless `area` overrides it. A cell normalises areal values by its working
-//!   electrode's nominal area; the wetted area differs where the cell says so (`immersed`,
-//!   `wetted`; see `cells`). Electrolyte µL/cm² = volume / (WE + CE wetted area).
+//!   electrode's nominal area (or its wetted area, with `normalise by wetted area`); the
+//!   wetted area differs from the nominal where the cell says so (`immersed`, `wetted`; see
+//!   `cells`). Electrolyte µL/cm² = volume / (WE + CE wetted area).
 //! - **Currents.** `at 1 mA/cm2` and `at 1 mA` are converted into each other only through the
 //!   normalising area ([`crate::units::Quantity::to_absolute`]). A capacity-limited step lasts
 //!   capacity / density; a potential-limited one its stated maximum. Galvanostatic steps sample

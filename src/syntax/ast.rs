@@ -305,6 +305,8 @@ pub enum CellStmt {
     Gap(Quantity),
     Connection(ConnectionWord),
     Compartment(Quantity),
+    /// `normalise by wetted area`: areal values per the working electrode's wetted area.
+    NormaliseByWetted,
 }
 
 // ---------------------------------------------------------------------------------------------

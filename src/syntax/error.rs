@@ -359,6 +359,8 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "gap",
     "connection",
     "compartment",
+    "normalise",
+    "normalize",
     "limits",
     "potential",
     "current",
@@ -505,4 +507,47 @@ fn unterminated_string_on_line(text: &str, pos: usize) -> Option<usize> {
         }
     }
     open
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KEYWORDS;
+
+    /// The suggestion list must name every keyword rule of the grammar.
+    #[test]
+    fn keyword_list_matches_the_grammar() {
+        let grammar = include_str!("../../grammar/mgp.pest");
+        for line in grammar.lines().filter(|l| l.starts_with("k_")) {
+            let Some(word) = line.split('"').nth(1) else {
+                continue;
+            };
+            let listed = KEYWORDS
+                .iter()
+                .any(|k| k.split([' ', '-']).next() == Some(word));
+            assert!(listed, "keyword `{word}` is missing from KEYWORDS");
+        }
+    }
+
+    #[test]
+    fn misspelt_statement_keywords_get_a_suggestion() {
+        use crate::source::SourceFile;
+        let cases = [
+            ("solution s { slat A 1 M }", "salt"),
+            (
+                "on c { galvanostatc strip working at 1 mA for 1 h }",
+                "galvanostatic",
+            ),
+            ("analyze { expcet R of a at 0 h above 1 Ohm cm2 }", "expect"),
+            ("cell c: symmetric pouch { workign e }", "working"),
+        ];
+        for (text, want) in cases {
+            let e = crate::syntax::parse(&SourceFile::new("t.mgp", text)).unwrap_err();
+            match e.kind() {
+                super::SyntaxErrorKind::UnknownKeyword { suggestion, .. } => {
+                    assert_eq!(suggestion.as_deref(), Some(want), "{text}")
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
 }

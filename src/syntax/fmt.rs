@@ -583,6 +583,7 @@ fn cell_stmt(s: &CellStmt) -> String {
             }
         ),
         CellStmt::Compartment(q) => format!("compartment {}", quantity(q)),
+        CellStmt::NormaliseByWetted => "normalise by wetted area".to_string(),
     }
 }
 

@@ -12,6 +12,9 @@ use crate::plan::{Action, Plan, TraceMetric};
 /// The drop must divide |η| by at least this to count as an activation.
 pub const MIN_DROP_RATIO: f64 = 1.5;
 
+/// Longest stretch at the start of a step that sets the level before activation, s.
+pub const INITIAL_WINDOW_S: f64 = 600.0;
+
 /// The value of `metric` for step `step`, in canonical units.
 pub fn metric(
     plan: &Plan,
@@ -97,7 +100,16 @@ impl Shape {
                 median(samples[lo..hi].iter().map(|s| s.1).collect())
             })
             .collect();
-        let head = (samples.len() / 10).max(3);
+        // The level before any drop: the first tenth of the step, but never more than
+        // INITIAL_WINDOW_S, because a long step at low current activates well inside its first
+        // tenth (an hour into a 67 h step).
+        let window = (0.1 * (t_end - t0)).min(INITIAL_WINDOW_S);
+        let head = samples
+            .iter()
+            .take_while(|s| s.0 <= t0 + window)
+            .count()
+            .max(3)
+            .min(samples.len());
         let initial_level = median(smooth[..head].to_vec());
         let mut activation = None;
         if initial_level >= MIN_DROP_RATIO * final_level {

@@ -516,6 +516,7 @@ impl Builder {
                     CellStmt::Connection(word)
                 }
                 Rule::compartment => CellStmt::Compartment(self.first_quantity(p)),
+                Rule::normalise => CellStmt::NormaliseByWetted,
                 _ => continue,
             };
             statements.push(Spanned::new(stmt, span));
