@@ -593,26 +593,25 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         self.page.section("open-circuit", "Open-circuit potential");
-        let mut cells: Vec<String> = Vec::new();
-        for t in &self.view.ocv {
-            if !cells.contains(&t.cell) {
-                cells.push(t.cell.clone());
-            }
-        }
-        for cell in cells {
-            let traces: Vec<(String, Vec<(f64, f64)>)> = self
-                .view
-                .ocv
-                .iter()
-                .filter(|t| t.cell == cell)
-                .map(|t| (format!("step {}", t.step), t.samples.clone()))
-                .collect();
-            self.add_figure(galvano::open_circuit(
-                &format!("ocv-{}", slug(&cell)),
-                &format!("Open-circuit potential — cell {cell}"),
-                &traces,
-            ))?;
-        }
+        // One figure for all rests: a protocol with a cell per condition would otherwise get
+        // a page of near-empty plots.
+        let traces: Vec<(String, Vec<(f64, f64)>)> = self
+            .view
+            .ocv
+            .iter()
+            .filter(|t| !t.samples.is_empty())
+            .map(|t| {
+                (
+                    format!("cell {}, step {}", t.cell, t.step),
+                    t.samples.clone(),
+                )
+            })
+            .collect();
+        self.add_figure(galvano::open_circuit(
+            "ocv",
+            "Open-circuit potential",
+            &traces,
+        ))?;
         Ok(())
     }
 
