@@ -112,7 +112,7 @@ fn plot_draws_nyquist_and_bode() {
 }
 
 #[test]
-fn plot_reports_every_bad_value_with_its_place() {
+fn plot_of_a_bad_file_points_at_the_bad_value() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("bad.csv");
     std::fs::write(&file, "freq_hz,z_real_ohm,z_imag_ohm\n1000,ten,-1\n0,1,1\n").unwrap();
@@ -130,16 +130,36 @@ fn plot_of_a_missing_file_is_invalid_input() {
 }
 
 #[test]
-fn plot_with_a_circuit_says_the_fitter_is_missing() {
+fn plot_with_a_circuit_overlays_the_fit() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("cell.csv");
     std::fs::write(&file, SPECTRUM).unwrap();
     let output = mgp()
         .arg("plot")
         .arg(&file)
-        .args(["--circuit", "R0-p(R1,CPE1)"])
+        .args(["--circuit", "R0-p(R1,C1)"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("needs the fitter"));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let svg = std::fs::read_to_string(tmp.path().join("cell-nyquist.svg")).unwrap();
+    let texts = mgp::report::plots::svg_texts(&svg);
+    assert!(texts.contains(&"fit".to_string()), "{texts:?}");
+    // Measured markers plus the two legend glyph markers; the fit is one smooth polyline.
+    assert_eq!(svg.matches("<circle").count(), 6 + 1);
+    assert!(svg.matches("<polyline").count() >= 1);
+}
+
+#[test]
+fn plot_with_a_bad_circuit_is_invalid_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("cell.csv");
+    std::fs::write(&file, SPECTRUM).unwrap();
+    let output = mgp()
+        .arg("plot")
+        .arg(&file)
+        .args(["--circuit", "R0-p(R1,X1)"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!tmp.path().join("cell-nyquist.svg").exists());
 }

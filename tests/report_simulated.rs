@@ -1,6 +1,7 @@
 //! A report of a real dry-run: the fixture plan executed by the interpreter on the built-in
 //! simulator (seeded), so the journal, CSV files and manifest are exactly what `mgp run`
-//! writes. The report must draw every measurement the simulator produced.
+//! writes, and the analysis is the real one. The report must draw every measurement the
+//! simulator produced and every fit the analysis made.
 
 mod report_support;
 
@@ -58,7 +59,19 @@ fn report_of_a_simulated_run_draws_every_measurement() {
         "{:?}",
         finished.outcome
     );
+    // First without an analysis, as right after `mgp run --no-analysis`.
+    let raw = write_report(&dir).unwrap();
+    assert!(!raw.analysis);
+    let html = std::fs::read_to_string(&raw.report).unwrap();
+    assert_eq!(
+        html.matches(">not evaluated<").count(),
+        4,
+        "1 quantity and 3 expects"
+    );
+    // Then as `mgp analyze` leaves it.
+    mgp::run::analyze::analyze_run(&dir).unwrap();
     let summary = write_report(&dir).unwrap();
+    assert!(summary.analysis);
     assert_eq!(summary.status, Some(RunStatus::Completed));
     assert_eq!(summary.sweeps, 21 + 7, "every sweep of both rests");
     let names: Vec<String> = summary
@@ -72,6 +85,6 @@ fn report_of_a_simulated_run_draws_every_measurement() {
     let texts = svg_texts(&nyquist);
     assert!(texts.contains(&"Z' / kΩ cm²".to_string()), "{texts:?}");
     let html = std::fs::read_to_string(&summary.report).unwrap();
-    // No analysis.json yet: quantities and expects are listed as not evaluated.
-    assert_eq!(html.matches(">not evaluated<").count(), 3);
+    assert!(!html.contains(">not evaluated<"));
+    assert!(html.contains("expectations passed."));
 }

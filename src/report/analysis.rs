@@ -1,30 +1,28 @@
 //! What the report needs from the analysis stage, as its own small input type.
 //!
-//! The fit/model stage writes `analysis.json`; the report reads it into [`ReportAnalysis`]:
-//! per fit series the fitted sweeps (time, R, C, f_peak, the fitted curve, fit and Lin-KK
-//! residuals), the derived quantities and the outcome of every `expect`. Keeping this type
-//! here means the report renders with or without an analysis, and only a conversion changes
-//! when the model stage's own result type changes.
+//! The fit/model stage writes `analysis.json` ([`AnalysisResult`]); the report converts it
+//! into [`ReportAnalysis`]: per fit series the fitted sweeps (time, R, C, f_peak, the fitted
+//! curve, fit residuals inside the fit window and Lin-KK residuals), the derived quantities
+//! and the outcome of every `expect`. Drawing code depends only on this type, so a change in
+//! the analysis file touches [`ReportAnalysis::from_result`] alone, and the report renders the
+//! same way with or without an analysis.
 
+use crate::model::analysis::AnalysisResult;
+use crate::plan::Plan;
 use crate::units::Dimension;
-use serde::{Deserialize, Serialize};
 
 /// The analysis of one run, as the report shows it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportAnalysis {
-    #[serde(default)]
     pub fits: Vec<FitSeries>,
-    #[serde(default)]
     pub quantities: Vec<QuantityValue>,
-    #[serde(default)]
     pub expects: Vec<ExpectOutcome>,
     /// Problems the analysis found (a sweep that did not converge…), shown with the faults.
-    #[serde(default)]
     pub warnings: Vec<String>,
 }
 
 /// One `fit` of the analyze block: every sweep of its steps fitted with one circuit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FitSeries {
     pub name: String,
     pub circuit: String,
@@ -35,41 +33,32 @@ pub struct FitSeries {
     pub sweeps: Vec<SweepFit>,
 }
 
-/// The fit of one sweep. Areal values are per the cell's normalising area (R × A, C / A).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The fit of one sweep. Areal values are per the cell's normalising area (R × A, C / A);
+/// `None` where the fit failed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SweepFit {
     pub step: usize,
     /// Sweep number within its step, as in the journal.
     pub sweep: usize,
     /// Time of the sweep since the series' start (start of its first step), s.
     pub t_s: f64,
-    pub r_ohm_cm2: f64,
-    pub c_f_per_cm2: f64,
-    pub f_peak_hz: f64,
-    /// Every fitted parameter by name, in canonical units (absolute, as the circuit has them).
-    #[serde(default)]
-    pub parameters: Vec<NamedValue>,
+    pub r_ohm_cm2: Option<f64>,
+    pub c_f_per_cm2: Option<f64>,
+    pub f_peak_hz: Option<f64>,
+    pub re_ohm_cm2: Option<f64>,
+    /// CPE exponent.
+    pub p: Option<f64>,
     /// The fitted circuit evaluated over the fitted frequencies, absolute Ω.
-    #[serde(default)]
     pub curve: Vec<ImpedancePoint>,
-    /// Fit residuals relative to |Z|: (Z_fit − Z) / |Z|.
-    #[serde(default)]
+    /// Fit residuals relative to |Z| at the points inside the fit window.
     pub residuals: Vec<ResidualPoint>,
     /// Lin-KK residuals relative to |Z|, over the whole sweep.
-    #[serde(default)]
     pub linkk_residuals: Vec<ResidualPoint>,
-    /// A note on this fit (did not converge, window empty…).
-    #[serde(default)]
+    /// What went wrong or is doubtful (failed fit, Lin-KK failure, warnings).
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NamedValue {
-    pub name: String,
-    pub value: f64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ImpedancePoint {
     pub frequency_hz: f64,
     pub z_real_ohm: f64,
@@ -77,7 +66,7 @@ pub struct ImpedancePoint {
 }
 
 /// Relative residuals at one frequency (fractions, not %).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResidualPoint {
     pub frequency_hz: f64,
     pub real: f64,
@@ -85,7 +74,7 @@ pub struct ResidualPoint {
 }
 
 /// A derived quantity, in the canonical unit of its dimension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuantityValue {
     pub name: String,
     /// `None` when it could not be computed (see `note`).
@@ -93,12 +82,11 @@ pub struct QuantityValue {
     pub dimension: Dimension,
     /// The unit to display it in, as written in the protocol.
     pub unit: String,
-    #[serde(default)]
     pub note: Option<String>,
 }
 
 /// The outcome of one `expect`, in the canonical unit of its dimension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExpectOutcome {
     /// The expect as written in the protocol (matches `plan::Expect::text`).
     pub text: String,
@@ -106,10 +94,109 @@ pub struct ExpectOutcome {
     pub dimension: Dimension,
     pub unit: String,
     pub passed: bool,
-    #[serde(default)]
     pub observation: Option<String>,
-    #[serde(default)]
+    /// Why no value could be found.
     pub note: Option<String>,
+}
+
+impl ReportAnalysis {
+    /// The report's view of `analysis.json`; the plan names each series' cell.
+    pub fn from_result(result: &AnalysisResult, plan: Option<&Plan>) -> Self {
+        let cell_of = |steps: &[usize]| {
+            steps
+                .first()
+                .and_then(|&i| plan.and_then(|p| p.steps.get(i)))
+                .map_or_else(|| "?".to_string(), |s| s.cell.clone())
+        };
+        let fits = result
+            .fits
+            .iter()
+            .map(|f| FitSeries {
+                name: f.name.clone(),
+                circuit: f.circuit.clone(),
+                cell: cell_of(&f.steps),
+                area_cm2: f.sweeps.first().map_or(f64::NAN, |s| s.area_cm2),
+                sweeps: f.sweeps.iter().map(sweep_fit).collect(),
+            })
+            .collect();
+        ReportAnalysis {
+            fits,
+            quantities: result
+                .quantities
+                .iter()
+                .map(|q| QuantityValue {
+                    name: q.name.clone(),
+                    value: q.value,
+                    dimension: q.dimension,
+                    unit: q.unit.clone(),
+                    note: q.error.clone(),
+                })
+                .collect(),
+            expects: result
+                .expects
+                .iter()
+                .map(|e| ExpectOutcome {
+                    text: e.text.clone(),
+                    value: e.value,
+                    dimension: e.dimension,
+                    unit: e.unit.clone(),
+                    passed: e.pass,
+                    observation: e.observation.clone(),
+                    note: e.reason.clone(),
+                })
+                .collect(),
+            warnings: result.warnings.clone(),
+        }
+    }
+}
+
+fn sweep_fit(s: &crate::model::analysis::SweepFit) -> SweepFit {
+    let mut notes: Vec<String> = s.error.iter().cloned().collect();
+    if s.kk_ok == Some(false) {
+        notes.push("fails the Lin-KK test".into());
+    }
+    notes.extend(s.warnings.iter().cloned());
+    SweepFit {
+        step: s.step,
+        sweep: s.sweep,
+        t_s: s.t_s,
+        r_ohm_cm2: s.r_ohm_cm2,
+        c_f_per_cm2: s.c_f_per_cm2,
+        f_peak_hz: s.f_peak_hz,
+        re_ohm_cm2: s.re_ohm_cm2,
+        p: s.p,
+        curve: s
+            .curve
+            .iter()
+            .map(|c| ImpedancePoint {
+                frequency_hz: c.frequency_hz,
+                z_real_ohm: c.z_real_ohm,
+                z_imag_ohm: c.z_imag_ohm,
+            })
+            .collect(),
+        // Points outside the fit window were never meant to match; they would only swamp
+        // the scale.
+        residuals: s
+            .residuals
+            .iter()
+            .filter(|r| r.fitted)
+            .map(|r| ResidualPoint {
+                frequency_hz: r.frequency_hz,
+                real: r.real,
+                imag: r.imag,
+            })
+            .collect(),
+        linkk_residuals: s
+            .kk_residuals
+            .iter()
+            .map(|r| ResidualPoint {
+                frequency_hz: r.frequency_hz,
+                real: r.real,
+                imag: r.imag,
+            })
+            .collect(),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
 }
 
 /// Least-squares straight line y = intercept + slope · x, with its R².
@@ -164,15 +251,5 @@ mod tests {
         assert!((fit.r2 - 1.0).abs() < 1e-12);
         assert!(linear_fit(&[(1.0, 1.0), (1.0, 2.0)]).is_none());
         assert!(linear_fit(&[(1.0, f64::NAN)]).is_none());
-    }
-
-    #[test]
-    fn minimal_json_reads_with_defaults() {
-        let json = r#"{"fits":[{"name":"mg","circuit":"Re-R(CPE)","cell":"a","area_cm2":1.13,
-            "sweeps":[{"step":1,"sweep":0,"t_s":0,"r_ohm_cm2":4e4,"c_f_per_cm2":1.7e-5,
-            "f_peak_hz":0.2}]}]}"#;
-        let analysis: ReportAnalysis = serde_json::from_str(json).unwrap();
-        assert_eq!(analysis.fits[0].sweeps[0].curve.len(), 0);
-        assert!(analysis.expects.is_empty());
     }
 }

@@ -7,14 +7,16 @@ use super::analysis::{ImpedancePoint, ReportAnalysis, SweepFit};
 use super::html::{self, Page, escape, facts, para};
 use super::load::RunData;
 use super::plots::residuals::SweepResiduals;
+use super::plots::style::number;
 use super::plots::{
-    self, Figure, PlotError, SpectraSpec, Spectrum, bode, galvano, nyquist, residuals, series,
+    self, ColourBy, Figure, PlotError, SpectraSpec, Spectrum, bode, galvano, nyquist, residuals,
+    series,
 };
 use super::tables;
 use super::view::{EisGroup, RunView, status_name};
 use crate::plan::{Action, Plan};
 use crate::run::journal::RunStatus;
-use crate::units::{format_duration, trim_number};
+use crate::units::format_duration;
 use std::collections::HashMap;
 
 /// A rendered figure.
@@ -103,7 +105,9 @@ pub fn slug(text: &str) -> String {
             out.push('-');
         }
     }
-    let out = out.trim_matches('-').to_string();
+    // Short enough for any file system, whatever a cell is called.
+    let out: String = out.trim_matches('-').chars().take(48).collect();
+    let out = out.trim_end_matches('-').to_string();
     if out.is_empty() { "x".into() } else { out }
 }
 
@@ -173,7 +177,14 @@ impl<'a> Builder<'a> {
         out
     }
 
-    fn add_figure(&mut self, figure: Figure) -> Result<(), PlotError> {
+    fn add_figure(&mut self, mut figure: Figure) -> Result<(), PlotError> {
+        // Distinct slugs can still collide once shortened: number the repeats.
+        let base = figure.name.clone();
+        let mut n = 1;
+        while self.figures.iter().any(|f| f.figure.name == figure.name) {
+            n += 1;
+            figure.name = format!("{base}-{n}");
+        }
         let svg = plots::render_svg(&figure)?;
         self.page
             .push(&html::figure(&figure.name, &svg, &figure.caption));
@@ -300,7 +311,7 @@ impl<'a> Builder<'a> {
                         "{}: {}, {} µm thick",
                         s.name,
                         s.material,
-                        trim_number(s.thickness_m * 1e6)
+                        number(s.thickness_m * 1e6)
                     )
                 })
                 .collect();
@@ -398,6 +409,7 @@ impl<'a> Builder<'a> {
                 title: &format!("Nyquist — {title}"),
                 area_cm2: self.area_of(&group.cell),
                 circuit,
+                colour_by: ColourBy::ElapsedTime,
             };
             self.add_figure(nyquist::figure(spec, &spectra))?;
         }
@@ -494,6 +506,7 @@ impl<'a> Builder<'a> {
                     title: &title,
                     area_cm2: area,
                     circuit: self.circuit_of(group),
+                    colour_by: ColourBy::ElapsedTime,
                 };
                 self.add_figure(bode::figure(spec, &spectra))?;
             }
@@ -514,11 +527,7 @@ impl<'a> Builder<'a> {
                 })
         });
         match addition {
-            Some(a) => format!(
-                "the addition of {} mL {}",
-                trim_number(a.volume_ml),
-                a.stock
-            ),
+            Some(a) => format!("the addition of {} mL {}", number(a.volume_ml), a.stock),
             None => format!("addition {}", group.segment),
         }
     }
@@ -584,26 +593,25 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         self.page.section("open-circuit", "Open-circuit potential");
-        let mut cells: Vec<String> = Vec::new();
-        for t in &self.view.ocv {
-            if !cells.contains(&t.cell) {
-                cells.push(t.cell.clone());
-            }
-        }
-        for cell in cells {
-            let traces: Vec<(String, Vec<(f64, f64)>)> = self
-                .view
-                .ocv
-                .iter()
-                .filter(|t| t.cell == cell)
-                .map(|t| (format!("step {}", t.step), t.samples.clone()))
-                .collect();
-            self.add_figure(galvano::open_circuit(
-                &format!("ocv-{}", slug(&cell)),
-                &format!("Open-circuit potential — cell {cell}"),
-                &traces,
-            ))?;
-        }
+        // One figure for all rests: a protocol with a cell per condition would otherwise get
+        // a page of near-empty plots.
+        let traces: Vec<(String, Vec<(f64, f64)>)> = self
+            .view
+            .ocv
+            .iter()
+            .filter(|t| !t.samples.is_empty())
+            .map(|t| {
+                (
+                    format!("cell {}, step {}", t.cell, t.step),
+                    t.samples.clone(),
+                )
+            })
+            .collect();
+        self.add_figure(galvano::open_circuit(
+            "ocv",
+            "Open-circuit potential",
+            &traces,
+        ))?;
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 
 use super::ReportError;
 use super::analysis::ReportAnalysis;
+use crate::model::analysis::AnalysisResult;
 use crate::plan::Plan;
 use crate::run::folder::{Manifest, RunFolder};
 use crate::run::journal::{Record, read_journal};
@@ -92,7 +93,8 @@ pub fn load(run_dir: &Path) -> Result<RunData, ReportError> {
         problems.push("journal.jsonl is missing: nothing was recorded".into());
         Vec::new()
     };
-    let analysis = read_analysis(&folder, &mut problems);
+    let analysis = read_analysis(&folder, &mut problems)
+        .map(|result| ReportAnalysis::from_result(&result, plan.as_ref()));
     Ok(RunData {
         folder,
         manifest,
@@ -103,7 +105,7 @@ pub fn load(run_dir: &Path) -> Result<RunData, ReportError> {
     })
 }
 
-fn read_analysis(folder: &RunFolder, problems: &mut Vec<String>) -> Option<ReportAnalysis> {
+fn read_analysis(folder: &RunFolder, problems: &mut Vec<String>) -> Option<AnalysisResult> {
     let path = folder.analysis();
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -113,7 +115,7 @@ fn read_analysis(folder: &RunFolder, problems: &mut Vec<String>) -> Option<Repor
             return None;
         }
     };
-    match serde_json::from_str::<ReportAnalysis>(&text) {
+    match serde_json::from_str::<AnalysisResult>(&text) {
         Ok(analysis) => Some(analysis),
         Err(e) => {
             problems.push(format!(

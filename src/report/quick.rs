@@ -1,50 +1,97 @@
-//! Quick plots of one impedance file (`mgp plot FILE`): a Nyquist and a Bode SVG, with a
-//! fitted curve overlaid when one is given.
+//! Quick plots of one impedance file (`mgp plot FILE`): a Nyquist and a Bode SVG of every
+//! spectrum in it, with fitted curves overlaid when a circuit was fitted.
 //!
-//! Takes a spectrum (absolute Ω); gives two figures and writes them. Until the shared data
-//! readers land (`mgp::data`), [`read_impedance_csv`] reads the simple CSV this project writes
-//! (`freq_hz,z_real_ohm,z_imag_ohm`, any further columns ignored, as in a run's `eis/*.csv`).
+//! Takes spectra as read by [`crate::data`] and, optionally, fits from [`crate::fit`]; gives
+//! two figures and writes them. Reading, fitting and printing stay with the CLI.
 
 use super::ReportError;
 use super::analysis::ImpedancePoint;
-use super::plots::{self, Figure, SpectraSpec, Spectrum, bode, nyquist};
-use miette::{NamedSource, SourceSpan};
+use super::plots::{self, ColourBy, Figure, SpectraSpec, Spectrum, bode, nyquist};
+use crate::fit::{Circuit, FitResult};
+use num_complex::Complex64;
 use std::path::{Path, PathBuf};
 
-/// The Nyquist and Bode figures of one spectrum. `stem` names the files (`STEM-nyquist`).
+/// A spectrum for the quick plots, absolute Ω (or Ω·cm² when the file says so).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuickSpectrum {
+    pub frequencies_hz: Vec<f64>,
+    pub z_ohm: Vec<Complex64>,
+    /// The fitted curve; empty when not fitted.
+    pub fit: Vec<ImpedancePoint>,
+}
+
+/// Points of the fitted circuit on a smooth log grid over the measured frequency range
+/// (20 per decade), so the curve looks like a curve between sparse data points.
+pub fn fitted_curve(
+    circuit: &Circuit,
+    fit: &FitResult,
+    frequencies_hz: &[f64],
+) -> Vec<ImpedancePoint> {
+    let positive = frequencies_hz
+        .iter()
+        .copied()
+        .filter(|f| f.is_finite() && *f > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(a, b), f| (a.min(f), b.max(f)));
+    if hi < lo || hi.is_nan() || lo.is_nan() {
+        return Vec::new();
+    }
+    let decades = (hi / lo).log10();
+    let n = ((decades * 20.0).ceil() as usize).clamp(1, 2000);
+    let grid: Vec<f64> = (0..=n)
+        .map(|k| hi * 10f64.powf(-decades * k as f64 / n as f64))
+        .collect();
+    circuit
+        .impedance(&fit.values(), &grid)
+        .into_iter()
+        .zip(&grid)
+        .map(|(z, &f)| ImpedancePoint {
+            frequency_hz: f,
+            z_real_ohm: z.re,
+            z_imag_ohm: z.im,
+        })
+        .collect()
+}
+
+/// The Nyquist and Bode figures of a file's spectra. `stem` names the files
+/// (`STEM-nyquist`, `STEM-bode`); `areal` labels values as Ω·cm².
 pub fn spectrum_figures(
     stem: &str,
     title: &str,
-    points: &[ImpedancePoint],
-    fit: Option<(&str, &[ImpedancePoint])>,
+    spectra: &[QuickSpectrum],
+    circuit: Option<&str>,
+    areal: bool,
 ) -> Vec<Figure> {
-    let spectra = [Spectrum {
-        elapsed_s: 0.0,
-        points: points.to_vec(),
-        fit: fit.map_or(Vec::new(), |f| f.1.to_vec()),
-    }];
-    let circuit = fit.map(|f| f.0);
+    let spectra: Vec<Spectrum> = spectra
+        .iter()
+        .map(|s| Spectrum {
+            elapsed_s: 0.0,
+            points: s
+                .frequencies_hz
+                .iter()
+                .zip(&s.z_ohm)
+                .map(|(&f, z)| ImpedancePoint {
+                    frequency_hz: f,
+                    z_real_ohm: z.re,
+                    z_imag_ohm: z.im,
+                })
+                .collect(),
+            fit: s.fit.clone(),
+        })
+        .collect();
+    // Values from an areal file are already per cm²: an area of 1 only changes the labels.
+    let area_cm2 = areal.then_some(1.0);
     let nyquist_name = format!("{stem}-nyquist");
     let bode_name = format!("{stem}-bode");
+    let spec = |name, title| SpectraSpec {
+        name,
+        title,
+        area_cm2,
+        circuit,
+        colour_by: ColourBy::Position,
+    };
     vec![
-        nyquist::figure(
-            SpectraSpec {
-                name: &nyquist_name,
-                title: &format!("Nyquist — {title}"),
-                area_cm2: None,
-                circuit,
-            },
-            &spectra,
-        ),
-        bode::figure(
-            SpectraSpec {
-                name: &bode_name,
-                title: &format!("Bode — {title}"),
-                area_cm2: None,
-                circuit,
-            },
-            &spectra,
-        ),
+        nyquist::figure(spec(&nyquist_name, &format!("Nyquist — {title}")), &spectra),
+        bode::figure(spec(&bode_name, &format!("Bode — {title}")), &spectra),
     ]
 }
 
@@ -67,211 +114,46 @@ pub fn write_figures(out_dir: &Path, figures: &[Figure]) -> Result<Vec<PathBuf>,
     Ok(written)
 }
 
-/// A problem in an impedance CSV file, pointing at the place in the file.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum CsvProblem {
-    #[error("the header has no `{column}` column")]
-    #[diagnostic(
-        code(mgp::data::missing_column),
-        help("the first line must name the columns: freq_hz,z_real_ohm,z_imag_ohm")
-    )]
-    MissingColumn {
-        column: &'static str,
-        #[label("this header")]
-        span: SourceSpan,
-    },
-    #[error("`{text}` in column `{column}` is not a number")]
-    #[diagnostic(code(mgp::data::not_a_number))]
-    NotANumber {
-        text: String,
-        column: &'static str,
-        #[label("expected a number")]
-        span: SourceSpan,
-    },
-    #[error("line {line} has {found} fields, fewer than the header")]
-    #[diagnostic(code(mgp::data::short_row))]
-    ShortRow {
-        line: usize,
-        found: usize,
-        #[label("this line")]
-        span: SourceSpan,
-    },
-    #[error("frequency {text} Hz is not positive")]
-    #[diagnostic(
-        code(mgp::data::bad_frequency),
-        help("frequencies are in Hz and must be above zero")
-    )]
-    BadFrequency {
-        text: String,
-        #[label("here")]
-        span: SourceSpan,
-    },
-}
-
-/// All problems found in one file, reported together.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("cannot read impedance data from `{path}`")]
-#[diagnostic(code(mgp::data::invalid_file))]
-pub struct CsvError {
-    pub path: String,
-    #[source_code]
-    pub source_code: NamedSource<String>,
-    #[related]
-    pub problems: Vec<CsvProblem>,
-    /// A file with a header but no data rows has no problems to point at.
-    #[help]
-    pub help: Option<String>,
-}
-
-const MAX_PROBLEMS: usize = 20;
-
-/// Reads `freq_hz,z_real_ohm,z_imag_ohm` (columns found by name; other columns ignored).
-pub fn read_impedance_csv(path: &str, text: &str) -> Result<Vec<ImpedancePoint>, Box<CsvError>> {
-    let mut problems = Vec::new();
-    let mut points = Vec::new();
-    let mut offset = 0;
-    let mut lines = text.split_inclusive('\n').enumerate();
-    let mut columns: Option<[usize; 3]> = None;
-    // The header is the first non-blank line.
-    for (_, line) in lines.by_ref() {
-        let start = offset;
-        offset += line.len();
-        let content = line.trim_end_matches(['\n', '\r']);
-        if content.trim().is_empty() {
-            continue;
-        }
-        let names: Vec<&str> = content
-            .split(',')
-            .map(|s| s.trim().trim_matches('"'))
-            .collect();
-        let mut found = [0; 3];
-        for (slot, column) in ["freq_hz", "z_real_ohm", "z_imag_ohm"]
-            .into_iter()
-            .enumerate()
-        {
-            match names.iter().position(|n| *n == column) {
-                Some(i) => found[slot] = i,
-                None => problems.push(CsvProblem::MissingColumn {
-                    column,
-                    span: (start, content.len()).into(),
-                }),
-            }
-        }
-        if problems.is_empty() {
-            columns = Some(found);
-        }
-        break;
-    }
-    if let Some(columns) = columns {
-        const NAMES: [&str; 3] = ["freq_hz", "z_real_ohm", "z_imag_ohm"];
-        let needed = columns.iter().max().copied().unwrap_or(0) + 1;
-        for (number, line) in lines {
-            let start = offset;
-            offset += line.len();
-            let content = line.trim_end_matches(['\n', '\r']);
-            if content.trim().is_empty() || problems.len() >= MAX_PROBLEMS {
-                continue;
-            }
-            let fields: Vec<(usize, &str)> = field_spans(content);
-            if fields.len() < needed {
-                problems.push(CsvProblem::ShortRow {
-                    line: number + 1,
-                    found: fields.len(),
-                    span: (start, content.len()).into(),
-                });
-                continue;
-            }
-            let mut values = [0.0; 3];
-            let mut ok = true;
-            for (slot, &column) in columns.iter().enumerate() {
-                let (at, raw) = fields[column];
-                let trimmed = raw.trim();
-                match trimmed.parse::<f64>() {
-                    Ok(v) if v.is_finite() => values[slot] = v,
-                    _ => {
-                        ok = false;
-                        problems.push(CsvProblem::NotANumber {
-                            text: trimmed.to_string(),
-                            column: NAMES[slot],
-                            span: (start + at, raw.len().max(1)).into(),
-                        });
-                    }
-                }
-            }
-            if ok && values[0] <= 0.0 {
-                let (at, raw) = fields[columns[0]];
-                problems.push(CsvProblem::BadFrequency {
-                    text: raw.trim().to_string(),
-                    span: (start + at, raw.len().max(1)).into(),
-                });
-                ok = false;
-            }
-            if ok {
-                points.push(ImpedancePoint {
-                    frequency_hz: values[0],
-                    z_real_ohm: values[1],
-                    z_imag_ohm: values[2],
-                });
-            }
-        }
-    }
-    let help = (problems.is_empty() && points.is_empty())
-        .then(|| "the file holds no data rows; expected freq_hz,z_real_ohm,z_imag_ohm".into());
-    if problems.is_empty() && help.is_none() {
-        return Ok(points);
-    }
-    Err(Box::new(CsvError {
-        path: path.to_string(),
-        source_code: NamedSource::new(path, text.to_string()),
-        problems,
-        help,
-    }))
-}
-
-/// Fields of a CSV line with their byte offsets (no quoting: numbers only).
-fn field_spans(line: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    for field in line.split(',') {
-        out.push((at, field));
-        at += field.len() + 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::render_plain;
+    use crate::fit::{FitOptions, fit};
 
     #[test]
-    fn reads_columns_by_name_and_ignores_extra_ones() {
-        let text = "time_s,freq_hz,z_real_ohm,z_imag_ohm\n0,1000,10,-1\n1,1,50,-20\n";
-        let points = read_impedance_csv("a.csv", text).unwrap();
-        assert_eq!(points.len(), 2);
-        assert_eq!(points[1].z_imag_ohm, -20.0);
+    fn a_fitted_curve_spans_the_data_smoothly() {
+        let circuit = Circuit::parse("R0-p(R1,C1)").unwrap();
+        let freqs: Vec<f64> = (0..25)
+            .map(|k| 1e5 * 10f64.powf(-0.25 * k as f64))
+            .collect();
+        let z = circuit.impedance(&[10.0, 1000.0, 1e-6], &freqs);
+        let result = fit(&circuit, &freqs, &z, &FitOptions::default()).unwrap();
+        let curve = fitted_curve(&circuit, &result, &freqs);
+        assert_eq!(curve.len(), 6 * 20 + 1);
+        assert!((curve[0].frequency_hz - 1e5).abs() < 1e-6);
+        let last = curve.last().unwrap();
+        assert!((last.frequency_hz - 1e-1).abs() < 1e-9);
+        assert!((last.z_real_ohm - 1010.0).abs() < 1.0, "{last:?}");
+        assert!(fitted_curve(&circuit, &result, &[]).is_empty());
     }
 
     #[test]
-    fn every_bad_field_is_reported_with_its_place() {
-        let text = "freq_hz,z_real_ohm,z_imag_ohm\n1000,ten,-1\n-5,1,1\n3\n";
-        let error = read_impedance_csv("bad.csv", text).unwrap_err();
-        assert_eq!(error.problems.len(), 3);
-        let rendered = render_plain(error.as_ref());
-        assert!(
-            rendered.contains("`ten` in column `z_real_ohm` is not a number"),
-            "{rendered}"
+    fn several_spectra_are_coloured_by_position() {
+        let one = QuickSpectrum {
+            frequencies_hz: vec![1.0, 10.0],
+            z_ohm: vec![Complex64::new(2.0, -1.0), Complex64::new(1.0, -0.5)],
+            fit: Vec::new(),
+        };
+        let figures = spectrum_figures("s", "t", &[one.clone(), one], None, true);
+        let bar = figures[0].colour_bar.as_ref().unwrap();
+        assert_eq!(
+            (bar.label.as_str(), bar.min, bar.max),
+            ("spectrum", 1.0, 2.0)
         );
-        assert!(rendered.contains("frequency -5 Hz is not positive"));
-        assert!(rendered.contains("line 4 has 1 fields"));
-    }
-
-    #[test]
-    fn missing_header_column_and_empty_file() {
-        let error = read_impedance_csv("h.csv", "f,re,im\n1,2,3\n").unwrap_err();
-        assert_eq!(error.problems.len(), 3);
-        let error = read_impedance_csv("e.csv", "freq_hz,z_real_ohm,z_imag_ohm\n").unwrap_err();
-        assert!(error.help.is_some());
-        assert!(read_impedance_csv("z.csv", "").is_err());
+        assert_eq!(figures[1].panels[0].y.label, "|Z| / Ω cm²");
+        assert!(
+            figures[0]
+                .caption
+                .contains("coloured by position in the file")
+        );
     }
 }

@@ -7,12 +7,13 @@
 
 use super::analysis::{FitSeries, ReportAnalysis, ResidualPoint};
 use super::html::{Mark, Table, num, text};
+use super::plots::style::number;
 use super::view::{RunView, step_status_name};
 use crate::plan::{
     Action, Bias, Cell, CellElectrode, Check, Geometry, Plan, Pretreatment, Role, Solute,
     StopCondition,
 };
-use crate::units::{Dimension, Quantity, format_duration, format_si, trim_number};
+use crate::units::{Dimension, Quantity, format_duration, format_si};
 
 /// A unit spelling as typeset: `kOhm cm2` → `kΩ cm²`, `uF/cm2` → `µF/cm²`.
 pub fn pretty_unit(unit: &str) -> String {
@@ -50,7 +51,7 @@ pub fn in_unit(value: f64, dimension: Dimension, unit: &str) -> String {
         return format!("{value}");
     }
     match Quantity::new(value, dimension).in_unit(unit) {
-        Some(v) => format!("{} {}", trim_number(v), pretty_unit(unit))
+        Some(v) => format!("{} {}", number(v), pretty_unit(unit))
             .trim()
             .to_string(),
         None => pretty_unit(&format_si(value, dimension)),
@@ -58,6 +59,10 @@ pub fn in_unit(value: f64, dimension: Dimension, unit: &str) -> String {
 }
 
 fn si(value: f64, dimension: Dimension) -> String {
+    // Beyond any prefix the unit table has, show the canonical unit with an exponent.
+    if value.is_finite() && value != 0.0 && !(1e-15..1e15).contains(&value.abs()) {
+        return pretty_unit(&format!("{} {}", number(value), dimension.canonical_unit()));
+    }
     pretty_unit(&format_si(value, dimension))
 }
 
@@ -80,7 +85,7 @@ pub fn describe_check(check: &Check, dimension: Dimension, unit: &str) -> String
     let v = |x: f64| in_unit(x, dimension, unit);
     match *check {
         Check::Within { target, rel_tol } => {
-            format!("within {} % of {}", trim_number(rel_tol * 100.0), v(target))
+            format!("within {} % of {}", number(rel_tol * 100.0), v(target))
         }
         Check::PlusMinus { target, abs_tol } => {
             let tol = in_unit(abs_tol, dimension, unit);
@@ -250,7 +255,7 @@ fn solutes(list: &[Solute]) -> String {
 
 fn solvents(list: &[crate::plan::SolventPart]) -> String {
     let names: Vec<&str> = list.iter().map(|s| s.name.as_str()).collect();
-    let parts: Vec<String> = list.iter().map(|s| trim_number(s.parts)).collect();
+    let parts: Vec<String> = list.iter().map(|s| number(s.parts)).collect();
     if list.len() > 1 {
         format!("{} {}", names.join(":"), parts.join(":"))
     } else {
@@ -268,7 +273,7 @@ pub fn solutions(plan: &Plan) -> Table {
             text(s.ratio_basis.clone()),
             text(
                 s.water_max_ppm
-                    .map_or("–".into(), |w| format!("< {} ppm", trim_number(w))),
+                    .map_or("–".into(), |w| format!("< {} ppm", number(w))),
             ),
         ]);
     }
@@ -289,7 +294,7 @@ fn pretreatments(list: &[Pretreatment]) -> String {
                 duration_s,
             } => format!(
                 "dried {} °C, {}",
-                trim_number(*temperature_c),
+                number(*temperature_c),
                 format_duration(*duration_s)
             ),
             Pretreatment::Soak {
@@ -325,7 +330,7 @@ pub fn electrodes(plan: &Plan) -> Table {
             text(material(e.material)),
             text(geometry),
             text(e.thickness_m.map_or("–".into(), length)),
-            num(format!("{} cm²", trim_number(e.area_cm2))),
+            num(format!("{} cm²", number(e.area_cm2))),
             text(pretreatments(&e.pretreatments)),
         ]);
     }
@@ -334,14 +339,14 @@ pub fn electrodes(plan: &Plan) -> Table {
 
 fn electrode(e: &CellElectrode) -> String {
     let wetted = if (e.wetted_area_cm2 - e.nominal_area_cm2).abs() > 1e-12 {
-        format!(", {} cm² wetted", trim_number(e.wetted_area_cm2))
+        format!(", {} cm² wetted", number(e.wetted_area_cm2))
     } else {
         String::new()
     };
     format!(
         "{} ({} cm²{wetted})",
         e.electrode,
-        trim_number(e.nominal_area_cm2)
+        number(e.nominal_area_cm2)
     )
 }
 
@@ -390,9 +395,9 @@ fn cell_row(c: &Cell) -> Vec<(String, Mark)> {
             solvents(&c.solvents)
         )),
         num(si(c.volume_ml * 1e-3, Dimension::Volume)),
-        num(trim_number(c.electrolyte_ul_per_cm2)),
+        num(number(c.electrolyte_ul_per_cm2)),
         text(c.separator.clone().unwrap_or_else(|| "–".into())),
-        num(format!("{} cm²", trim_number(c.normalising_area_cm2))),
+        num(format!("{} cm²", number(c.normalising_area_cm2))),
     ]
 }
 
@@ -505,7 +510,7 @@ fn rms_percent(points: &[ResidualPoint]) -> Option<f64> {
     Some(100.0 * (sum / (2 * points.len()) as f64).sqrt())
 }
 
-/// One row per fitted sweep: time, R, C, f_peak and residual sizes.
+/// One row per fitted sweep: time, R, C, f_peak, Re, P and residual sizes.
 pub fn sweep_fits(fit: &FitSeries) -> Table {
     let mut t = Table::new(&[
         "step",
@@ -514,25 +519,37 @@ pub fn sweep_fits(fit: &FitSeries) -> Table {
         "R",
         "C",
         "peak frequency",
+        "Re",
+        "P",
         "fit residual (rms)",
         "Lin-KK residual (rms)",
         "note",
     ]);
     let pct = |v: Option<f64>| match v {
-        Some(v) => num(format!("{} %", trim_number(v))),
+        Some(v) => num(format!("{} %", number(v))),
         None => ("–".into(), Mark::Muted),
+    };
+    let value = |v: Option<f64>, dimension: Option<Dimension>| match (v, dimension) {
+        (Some(v), Some(d)) => num(si(v, d)),
+        (Some(v), None) => num(number(v)),
+        (None, _) => ("–".into(), Mark::Muted),
     };
     for s in &fit.sweeps {
         t.row(vec![
             num(s.step.to_string()),
             num(s.sweep.to_string()),
             num(format_duration(s.t_s)),
-            num(si(s.r_ohm_cm2, Dimension::ArealResistance)),
-            num(si(s.c_f_per_cm2, Dimension::ArealCapacitance)),
-            num(si(s.f_peak_hz, Dimension::Frequency)),
+            value(s.r_ohm_cm2, Some(Dimension::ArealResistance)),
+            value(s.c_f_per_cm2, Some(Dimension::ArealCapacitance)),
+            value(s.f_peak_hz, Some(Dimension::Frequency)),
+            value(s.re_ohm_cm2, Some(Dimension::ArealResistance)),
+            value(s.p, None),
             pct(rms_percent(&s.residuals)),
             pct(rms_percent(&s.linkk_residuals)),
-            text(s.note.clone().unwrap_or_default()),
+            match &s.note {
+                Some(n) => (n.clone(), Mark::Fail),
+                None => text(""),
+            },
         ]);
     }
     t

@@ -6,6 +6,7 @@
 //! which electrode strips. Times are on the run's clock (the journal's `t_s`).
 
 use super::load::RunData;
+use super::plots::style::number;
 use crate::instrument::Reading;
 use crate::plan::{Action, Plan, Role};
 use crate::run::folder::{SweepRecord, TraceRecord, collect_data};
@@ -226,8 +227,8 @@ fn collect_steps(data: &RunData, view: &mut RunView) {
                 Severity::Warning,
                 format!(
                     "potential {} V reached the limit of ±{} V ({})",
-                    crate::units::trim_number(*potential_v),
-                    crate::units::trim_number(*max_abs_v),
+                    number(*potential_v),
+                    number(*max_abs_v),
                     match on_limit {
                         crate::plan::OnLimit::EndStep => "the step ended",
                         crate::plan::OnLimit::Abort => "the run was aborted",
@@ -249,10 +250,7 @@ fn collect_steps(data: &RunData, view: &mut RunView) {
                 stock, volume_ml, ..
             } => notice(
                 Severity::Note,
-                format!(
-                    "added {} mL of {stock}",
-                    crate::units::trim_number(*volume_ml)
-                ),
+                format!("added {} mL of {stock}", number(*volume_ml)),
             ),
             Event::Answer {
                 answer: Some(answer),

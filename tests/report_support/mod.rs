@@ -1,7 +1,7 @@
 //! Synthetic run folders for the report tests: a small plan (a lean Mg/Mg cell resting with
 //! repeated EIS, an addition, galvanostatic stripping/plating at two currents in a flooded
 //! cell, an open-circuit rest), a journal written with the real `JournalWriter`, a manifest,
-//! and optionally an analysis with fits, residuals, quantities and expects.
+//! and optionally the real analysis of it (`mgp::run::analyze::analyze_run`).
 //!
 //! The impedance is a physical toy (Re + R ∥ CPE with R growing linearly in time), not a
 //! figure: enough to check that the report draws what it is given.
@@ -10,16 +10,14 @@
 
 use mgp::instrument::{InstrumentInfo, Reading};
 use mgp::plan::*;
-use mgp::report::analysis::{
-    ExpectOutcome, FitSeries, ImpedancePoint, QuantityValue, ReportAnalysis, ResidualPoint,
-    SweepFit,
-};
+use mgp::report::plots::{Figure, Scale, svg_texts};
 use mgp::run::folder::{Manifest, RunFolder, sha256_hex};
 use mgp::run::journal::{Event, JournalWriter, RunStatus, StepStatus};
 use mgp::source::Span;
 use mgp::units::Dimension;
 use num_complex::Complex;
 use std::f64::consts::PI;
+use std::fmt::Write as _;
 use std::path::Path;
 
 pub const LEAN_AREA: f64 = 1.131;
@@ -279,6 +277,20 @@ pub fn plan(with_analysis: bool) -> Plan {
                     unit: "uF/cm2".into(),
                     observation: Some("O2".into()),
                     span: span(43),
+                },
+                // Fails on purpose: the report must show a failed expect.
+                Expect {
+                    text: "peak frequency at 20 h above 1 Hz".into(),
+                    metric: Metric::SeriesAt {
+                        fit: "mg".into(),
+                        param: SeriesParam::FPeak,
+                        at_s: 72000.0,
+                    },
+                    check: Check::Above { bound: 1.0 },
+                    dimension: Dimension::Frequency,
+                    unit: "Hz".into(),
+                    observation: None,
+                    span: span(44),
                 },
             ],
         }
@@ -544,8 +556,8 @@ pub fn write_run(dir: &Path, ending: Ending, with_analysis: bool) {
     };
     folder.write_json(&folder.manifest(), &manifest).unwrap();
     if with_analysis {
-        let analysis = analysis(&plan);
-        folder.write_json(&folder.analysis(), &analysis).unwrap();
+        // The real analysis stage, as `mgp analyze` runs it: analysis.json and fits.csv.
+        mgp::run::analyze::analyze_run(dir).unwrap();
     }
 }
 
@@ -559,95 +571,74 @@ pub fn galvano_overpotential(density: f64, stripping: bool, t_s: f64) -> f64 {
     }
 }
 
-/// What the fit stage would write for this run: a fit of every first-rest sweep.
-pub fn analysis(plan: &Plan) -> ReportAnalysis {
-    let Action::Rest(rest) = &plan.steps[0].action else {
-        unreachable!()
-    };
-    let eis = rest.eis.as_ref().unwrap();
-    let sweeps = eis
-        .sweep_offsets_s
-        .iter()
-        .enumerate()
-        .map(|(n, &offset)| {
-            let hours = offset / 3600.0;
-            let r = r_areal(0, hours);
-            let curve: Vec<ImpedancePoint> = eis
-                .sweep
-                .frequencies_hz
-                .iter()
-                .map(|&f| {
-                    let z = impedance(f, r, LEAN_AREA);
-                    ImpedancePoint {
-                        frequency_hz: f,
-                        z_real_ohm: z.re,
-                        z_imag_ohm: z.im,
-                    }
-                })
-                .collect();
-            let residual = |scale: f64| -> Vec<ResidualPoint> {
-                eis.sweep
-                    .frequencies_hz
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &f)| ResidualPoint {
-                        frequency_hz: f,
-                        real: scale * wobble(k, n),
-                        imag: scale * wobble(k + 3, n),
-                    })
-                    .collect()
-            };
-            let c = (r.powf(1.0 - CPE_P) * CPE_T).powf(1.0 / CPE_P);
-            SweepFit {
-                step: 0,
-                sweep: n,
-                t_s: offset,
-                r_ohm_cm2: r,
-                c_f_per_cm2: c,
-                f_peak_hz: 1.0 / (2.0 * PI * (r * CPE_T).powf(1.0 / CPE_P)),
-                parameters: vec![],
-                curve,
-                residuals: residual(0.004),
-                linkk_residuals: residual(0.003),
-                note: None,
-            }
-        })
-        .collect();
-    ReportAnalysis {
-        fits: vec![FitSeries {
-            name: "mg".into(),
-            circuit: "Re-R(CPE)".into(),
-            cell: "lean".into(),
-            area_cm2: LEAN_AREA,
-            sweeps,
-        }],
-        quantities: vec![QuantityValue {
-            name: "r_20h".into(),
-            value: Some(r_areal(0, 20.0)),
-            dimension: Dimension::ArealResistance,
-            unit: "kOhm cm2".into(),
-            note: None,
-        }],
-        expects: vec![
-            ExpectOutcome {
-                text: "R at 20 h within 15 % of 400 kOhm cm2".into(),
-                value: Some(r_areal(0, 20.0)),
-                dimension: Dimension::ArealResistance,
-                unit: "kOhm cm2".into(),
-                passed: true,
-                observation: Some("O1".into()),
-                note: None,
-            },
-            ExpectOutcome {
-                text: "C stays at 17 +/- 3 uF/cm2".into(),
-                value: Some(11e-6),
-                dimension: Dimension::ArealCapacitance,
-                unit: "uF/cm2".into(),
-                passed: false,
-                observation: Some("O2".into()),
-                note: None,
-            },
-        ],
-        warnings: vec!["sweep 3: the fit window held only 6 points".into()],
+/// One figure's structure: name, title, colour bar, and per panel the axes, the number of data
+/// series and the legend (its entries, or only their number when `legend_text` is false).
+pub fn describe(out: &mut String, figure: &Figure, legend_text: bool) {
+    let _ = writeln!(out, "  {} — {}", figure.name, figure.title);
+    if let Some(bar) = &figure.colour_bar {
+        let _ = writeln!(out, "    colour bar: {}", bar.label);
     }
+    for (i, panel) in figure.panels.iter().enumerate() {
+        let scale = |s: Scale| if s == Scale::Log { " (log)" } else { "" };
+        let legend: Vec<&str> = panel
+            .series
+            .iter()
+            .filter_map(|s| s.label.as_deref())
+            .collect();
+        let _ = writeln!(
+            out,
+            "    panel {}: x {}{}, y {}{}{}; {} data series{}",
+            i + 1,
+            panel.x.label,
+            scale(panel.x.scale),
+            panel.y.label,
+            scale(panel.y.scale),
+            if panel.equal_scale {
+                ", equal scales"
+            } else {
+                ""
+            },
+            figure.data_series_counts()[i],
+            match (legend.is_empty(), legend_text) {
+                (true, _) => String::new(),
+                (false, true) => format!("; legend {legend:?}"),
+                (false, false) => format!("; legend of {}", legend.len()),
+            }
+        );
+    }
+}
+
+/// Every axis label and the title are SVG <text> in the drawn figure.
+pub fn check_labels_are_drawn(figure: &Figure, svg: &str) {
+    let texts = svg_texts(svg);
+    let mut wanted = vec![figure.title.clone()];
+    for panel in &figure.panels {
+        wanted.push(panel.y.label.clone());
+    }
+    if let Some(last) = figure.panels.last() {
+        wanted.push(last.x.label.clone());
+    }
+    if let Some(bar) = &figure.colour_bar {
+        wanted.push(bar.label.clone());
+    }
+    for label in wanted {
+        assert!(
+            texts.contains(&label),
+            "{}: `{label}` is not drawn; texts: {texts:?}",
+            figure.name
+        );
+    }
+}
+
+/// One file: no scripts, links, images or fetched resources; one inline SVG per figure.
+pub fn check_self_contained(html: &str, figures: usize) {
+    assert_eq!(html.matches("<svg").count(), figures);
+    for banned in ["<script", "<link", "<img", "<iframe", "@import", "url("] {
+        assert!(!html.contains(banned), "report.html contains `{banned}`");
+    }
+    let external = html
+        .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+        .matches("http")
+        .count();
+    assert_eq!(external, 0, "report.html refers to the network");
 }

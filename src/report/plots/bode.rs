@@ -6,7 +6,7 @@
 use super::style;
 use super::{
     Axis, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec, Spectrum,
-    WIDTH_PX, thin_indices, time_colours,
+    WIDTH_PX, spectrum_colours, thin_indices,
 };
 use crate::report::analysis::ImpedancePoint;
 
@@ -16,8 +16,7 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
     // Decades read best in the plain unit (10³ Ω cm², not 1 kΩ cm²).
     let unit = style::ohm_unit(1.0, spec.area_cm2.is_some());
     let shown = thin_indices(spectra.len(), MAX_SPECTRA);
-    let times: Vec<f64> = shown.iter().map(|&i| spectra[i].elapsed_s).collect();
-    let (colours, colour_bar) = time_colours(&times);
+    let (colours, colour_bar) = spectrum_colours(spec.colour_by, &shown, spectra);
     let modulus = |p: &ImpedancePoint| {
         (
             p.frequency_hz,
@@ -80,7 +79,8 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
         caption.push_str(&format!(" ({} evenly spaced in time shown)", shown.len()));
     }
     if colour_bar.is_some() {
-        caption.push_str(", coloured by elapsed time");
+        caption.push_str(", ");
+        caption.push_str(spec.colour_by.caption());
     }
     if fitted {
         caption.push_str(&format!(
@@ -138,6 +138,7 @@ mod tests {
             title: "t",
             area_cm2: Some(2.0),
             circuit: None,
+            colour_by: super::super::ColourBy::Position,
         };
         let fig = figure(spec, &spectra);
         assert_eq!(fig.panels[0].y.label, "|Z| / Ω cm²");

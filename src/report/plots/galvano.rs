@@ -5,9 +5,9 @@
 //! Takes traces as (time since the step started in s, potential in V). The potential is the
 //! measured one, signed (positive while the working electrode strips).
 
+use super::style::number;
 use super::style::{self, DisplayUnit, category};
 use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
-use crate::units::trim_number;
 
 /// One galvanostatic step's trace.
 #[derive(Debug, Clone, Copy)]
@@ -39,11 +39,11 @@ pub fn current_label(current_a: f64, density_a_per_cm2: Option<f64>) -> String {
     match density_a_per_cm2 {
         Some(j) => {
             let unit = style::prefixed(j, "A");
-            format!("{} {} cm⁻²", trim_number(unit.scale(j)), unit.symbol)
+            format!("{} {} cm⁻²", number(unit.scale(j)), unit.symbol)
         }
         None => {
             let unit = style::prefixed(current_a, "A");
-            format!("{} {}", trim_number(unit.scale(current_a)), unit.symbol)
+            format!("{} {}", number(unit.scale(current_a)), unit.symbol)
         }
     }
 }
@@ -165,7 +165,7 @@ pub fn against_capacity(name: &str, title: &str, traces: &[Trace<'_>]) -> Figure
     }
 }
 
-/// Open-circuit potential against time since each rest started, one line per step.
+/// Open-circuit potential against time since each rest started, one line per rest.
 pub fn open_circuit(name: &str, title: &str, traces: &[(String, Vec<(f64, f64)>)]) -> Figure {
     let span = style::max_abs(traces.iter().flat_map(|t| t.1.iter().map(|s| s.0)));
     let t = style::time_unit(span);
@@ -173,13 +173,21 @@ pub fn open_circuit(name: &str, title: &str, traces: &[(String, Vec<(f64, f64)>)
         style::max_abs(traces.iter().flat_map(|t| t.1.iter().map(|s| s.1))),
         "V",
     );
+    // Distinct colours while the palette lasts, then an ordered map (colours would repeat).
+    let colour = |i: usize| {
+        if traces.len() <= 7 {
+            category(i)
+        } else {
+            style::time_colour_in(i as f64, 0.0, (traces.len() - 1) as f64)
+        }
+    };
     let series = traces
         .iter()
         .enumerate()
         .map(|(i, (label, samples))| {
             Series::new(
                 SeriesStyle::Line,
-                category(i),
+                colour(i),
                 samples
                     .iter()
                     .map(|s| (t.scale(s.0), v.scale(s.1)))

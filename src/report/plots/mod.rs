@@ -42,6 +42,54 @@ pub struct SpectraSpec<'a> {
     pub area_cm2: Option<f64>,
     /// The fitted circuit, for the caption.
     pub circuit: Option<&'a str>,
+    pub colour_by: ColourBy,
+}
+
+/// What the colour of a spectrum says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourBy {
+    /// Time since the series started (a run's repeated sweeps).
+    ElapsedTime,
+    /// Position in the file (spectra of a data file, which carry no time).
+    Position,
+}
+
+impl ColourBy {
+    /// How a caption says it.
+    pub fn caption(self) -> &'static str {
+        match self {
+            ColourBy::ElapsedTime => "coloured by elapsed time",
+            ColourBy::Position => "coloured by position in the file",
+        }
+    }
+}
+
+/// Colours (and the bar explaining them) for the spectra at `shown` out of `spectra`.
+pub fn spectrum_colours(
+    by: ColourBy,
+    shown: &[usize],
+    spectra: &[Spectrum],
+) -> (Vec<Rgb>, Option<ColourBar>) {
+    match by {
+        ColourBy::ElapsedTime => {
+            let times: Vec<f64> = shown.iter().map(|&i| spectra[i].elapsed_s).collect();
+            time_colours(&times)
+        }
+        ColourBy::Position if spectra.len() > 1 => {
+            let last = spectra.len() as f64;
+            let colours = shown
+                .iter()
+                .map(|&i| style::time_colour_in(i as f64 + 1.0, 1.0, last))
+                .collect();
+            let bar = ColourBar {
+                label: "spectrum".into(),
+                min: 1.0,
+                max: last,
+            };
+            (colours, Some(bar))
+        }
+        ColourBy::Position => (vec![style::category(0); shown.len()], None),
+    }
 }
 
 /// Width of every report figure, in pixels.

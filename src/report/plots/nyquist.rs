@@ -7,7 +7,7 @@
 use super::style::{self, DisplayUnit};
 use super::{
     Axis, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec, Spectrum,
-    WIDTH_PX, render, thin_indices, time_colours,
+    WIDTH_PX, render, spectrum_colours, thin_indices,
 };
 
 /// The impedance unit for a set of spectra: areal when an area is given.
@@ -27,8 +27,7 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
     let area = spec.area_cm2.unwrap_or(1.0);
     let unit = impedance_unit(spectra, spec.area_cm2);
     let shown = thin_indices(spectra.len(), MAX_SPECTRA);
-    let times: Vec<f64> = shown.iter().map(|&i| spectra[i].elapsed_s).collect();
-    let (colours, colour_bar) = time_colours(&times);
+    let (colours, colour_bar) = spectrum_colours(spec.colour_by, &shown, spectra);
     let mut series = Vec::new();
     let mut fitted = 0;
     for (&i, &colour) in shown.iter().zip(&colours) {
@@ -73,7 +72,8 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
         caption.push_str(&format!(" ({} evenly spaced in time shown)", shown.len()));
     }
     if colour_bar.is_some() {
-        caption.push_str(", coloured by elapsed time");
+        caption.push_str(", ");
+        caption.push_str(spec.colour_by.caption());
     }
     caption.push_str("; equal axis scales");
     if fitted > 0 {
@@ -151,6 +151,7 @@ mod tests {
             title: "t",
             area_cm2: Some(1.131),
             circuit: Some("Re-R(CPE)"),
+            colour_by: super::super::ColourBy::ElapsedTime,
         };
         let fig = figure(spec, &spectra);
         let panel = &fig.panels[0];
@@ -177,6 +178,7 @@ mod tests {
                 title: "t",
                 area_cm2: None,
                 circuit: None,
+                colour_by: super::super::ColourBy::ElapsedTime,
             },
             &[arc(500.0, 0.0, false)],
         );

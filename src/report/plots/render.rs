@@ -193,6 +193,20 @@ fn equalise(x: (f64, f64), y: (f64, f64), w: u32, h: u32) -> ((f64, f64), (f64, 
     ((x.0, x.0 + u * w), (y.0, y.0 + u * h))
 }
 
+/// Decades shown on a log axis at most.
+const MAX_DECADES: i32 = 30;
+/// Magnitudes beyond this are not drawn: no instrument reports them, and plotters' tick
+/// arithmetic breaks down near the ends of f64 (its log ticks loop forever on subnormals).
+const MAX_MAGNITUDE: f64 = 1e150;
+
+/// Whether a value can be placed on an axis of this scale.
+fn drawable(v: f64, scale: Scale) -> bool {
+    match scale {
+        Scale::Linear => v.is_finite() && v.abs() <= MAX_MAGNITUDE,
+        Scale::Log => v.is_finite() && (1.0 / MAX_MAGNITUDE..=MAX_MAGNITUDE).contains(&v),
+    }
+}
+
 /// The displayed range of an axis from its data (finite values only; positive for log).
 fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
     if let Some(range) = axis.range {
@@ -200,7 +214,7 @@ fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
     }
     let log = axis.scale == Scale::Log;
     let (min, max) = values
-        .filter(|v| v.is_finite() && (!log || *v > 0.0))
+        .filter(|v| drawable(*v, axis.scale))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
@@ -208,8 +222,12 @@ fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
         if min > max {
             return (1.0, 10.0);
         }
-        let lo = 10f64.powf(min.log10().floor());
         let mut hi = 10f64.powf(max.log10().ceil());
+        // More decades than any measurement spans would only hide the data; the lowest
+        // points fall off the bottom instead.
+        let lo = 10f64
+            .powf(min.log10().floor())
+            .max(hi / 10f64.powi(MAX_DECADES));
         if hi <= lo {
             hi = lo * 10.0;
         }
@@ -338,12 +356,18 @@ where
     let mut any_label = false;
     for series in &panel.series {
         let c = colour(series.colour);
+        // Points below a log axis' lowest decade are left out, not drawn outside the plot.
+        let inside =
+            |v: f64, log: bool, r: &std::ops::Range<f64>| !log || r.contains(&v) || v == r.end;
         let points: Vec<(f64, f64)> = series
             .points
             .iter()
             .copied()
             .filter(|&(a, b)| {
-                a.is_finite() && b.is_finite() && (!log_x || a > 0.0) && (!log_y || b > 0.0)
+                drawable(a, panel.x.scale)
+                    && drawable(b, panel.y.scale)
+                    && inside(a, log_x, &xr)
+                    && inside(b, log_y, &yr)
             })
             .collect();
         let points = match series.style {
@@ -556,6 +580,28 @@ mod tests {
         );
         let svg = render_svg(&fig).unwrap();
         assert!(svg.starts_with("<svg"));
+    }
+
+    #[test]
+    fn extreme_values_are_left_out_not_drawn() {
+        // Subnormal and huge values once sent plotters' log ticks into an endless loop.
+        let points = vec![
+            (1e-310, 1e-310),
+            (1.0, 1.0),
+            (1e300, 1e300),
+            (f64::MAX, 5.0),
+        ];
+        let fig = figure(
+            vec![
+                panel(Axis::log("x"), Axis::log("y"), points.clone()),
+                panel(Axis::linear("x"), Axis::linear("y"), points),
+            ],
+            false,
+        );
+        let svg = render_svg(&fig).unwrap();
+        // Log panel: only (1, 1); linear panel: (1e-310, 1e-310) and (1, 1); one legend
+        // marker per panel.
+        assert_eq!(svg.matches("<circle").count(), 1 + 2 + 2);
     }
 
     #[test]

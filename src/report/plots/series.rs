@@ -4,26 +4,27 @@
 //!
 //! Takes a [`FitSeries`] (areal R and C per the cell's normalising area).
 
+use super::style::number;
 use super::style::{self, category};
 use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
-use crate::report::analysis::{FitSeries, linear_fit};
-use crate::units::trim_number;
+use crate::report::analysis::{FitSeries, SweepFit, linear_fit};
 
 /// Peak frequencies spanning more than this ratio get a log axis (f_peak ∝ 1/t in the paper).
 const LOG_RATIO: f64 = 5.0;
 
 /// Builds the figure.
 pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
+    // Failed fits have no values: they are left out (and listed in the sweep table).
+    let values = |get: fn(&SweepFit) -> Option<f64>| {
+        fit.sweeps
+            .iter()
+            .filter_map(move |s| get(s).map(|v| (s.t_s, v)))
+    };
     let t = style::time_unit(style::max_abs(fit.sweeps.iter().map(|s| s.t_s)));
-    let r_unit = style::ohm_unit(style::max_abs(fit.sweeps.iter().map(|s| s.r_ohm_cm2)), true);
-    let c_unit = style::farad_unit(
-        style::max_abs(fit.sweeps.iter().map(|s| s.c_f_per_cm2)),
-        true,
-    );
-    let r_points: Vec<(f64, f64)> = fit
-        .sweeps
-        .iter()
-        .map(|s| (t.scale(s.t_s), r_unit.scale(s.r_ohm_cm2)))
+    let r_unit = style::ohm_unit(style::max_abs(values(|s| s.r_ohm_cm2).map(|p| p.1)), true);
+    let c_unit = style::farad_unit(style::max_abs(values(|s| s.c_f_per_cm2).map(|p| p.1)), true);
+    let r_points: Vec<(f64, f64)> = values(|s| s.r_ohm_cm2)
+        .map(|(x, r)| (t.scale(x), r_unit.scale(r)))
         .collect();
     let mut r_series = vec![Series::new(
         SeriesStyle::Markers,
@@ -44,16 +45,14 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
             Series::new(SeriesStyle::Dashed, style::FIT, vec![at(lo), at(hi)]).labelled(format!(
                 "linear fit, R² = {:.3}, slope {} {}/{}",
                 line.r2,
-                trim_number(line.slope),
+                number(line.slope),
                 r_unit.symbol,
                 t.symbol
             )),
         );
     }
-    let f_peaks: Vec<f64> = fit
-        .sweeps
-        .iter()
-        .map(|s| s.f_peak_hz)
+    let f_peaks: Vec<f64> = values(|s| s.f_peak_hz)
+        .map(|p| p.1)
         .filter(|f| f.is_finite() && *f > 0.0)
         .collect();
     let f_min = f_peaks.iter().copied().fold(f64::INFINITY, f64::min);
@@ -77,7 +76,7 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
         fit.name,
         fit.circuit,
         fit.sweeps.len(),
-        trim_number(fit.area_cm2),
+        number(fit.area_cm2),
         if line.is_some() {
             "; dashed: straight-line fit of R"
         } else {
@@ -99,9 +98,8 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
                 vec![Series::new(
                     SeriesStyle::Markers,
                     category(1),
-                    fit.sweeps
-                        .iter()
-                        .map(|s| (t.scale(s.t_s), c_unit.scale(s.c_f_per_cm2)))
+                    values(|s| s.c_f_per_cm2)
+                        .map(|(x, c)| (t.scale(x), c_unit.scale(c)))
                         .collect(),
                 )],
                 None,
@@ -111,9 +109,8 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
                 vec![Series::new(
                     SeriesStyle::Markers,
                     category(2),
-                    fit.sweeps
-                        .iter()
-                        .map(|s| (t.scale(s.t_s), s.f_peak_hz))
+                    values(|s| s.f_peak_hz)
+                        .map(|(x, f)| (t.scale(x), f))
                         .collect(),
                 )],
                 None,
@@ -128,7 +125,6 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::analysis::SweepFit;
 
     #[test]
     fn three_panels_share_hours_and_r_has_its_line() {
@@ -137,10 +133,14 @@ mod tests {
                 step: 1,
                 sweep: i,
                 t_s: i as f64 * 3600.0,
-                r_ohm_cm2: 4e4 + 1.8e4 * i as f64,
-                c_f_per_cm2: 17e-6,
-                f_peak_hz: 1.0 / (2.0 * std::f64::consts::PI * (4e4 + 1.8e4 * i as f64) * 17e-6),
-                parameters: vec![],
+                // One failed fit: left out, not drawn at zero.
+                r_ohm_cm2: (i != 7).then_some(4e4 + 1.8e4 * i as f64),
+                c_f_per_cm2: (i != 7).then_some(17e-6),
+                f_peak_hz: (i != 7).then_some(
+                    1.0 / (2.0 * std::f64::consts::PI * (4e4 + 1.8e4 * i as f64) * 17e-6),
+                ),
+                re_ohm_cm2: None,
+                p: None,
                 curve: vec![],
                 residuals: vec![],
                 linkk_residuals: vec![],

@@ -185,13 +185,26 @@ pub fn nice_ticks(min: f64, max: f64, count: usize) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
+/// A number for display: at most 4 significant digits without trailing zeros, and in
+/// exponent notation outside 10⁻⁴…10⁷ so that no label or file name grows without bound.
+pub fn number(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e7).contains(&x.abs()) {
+        let text = format!("{x:.3e}");
+        if let Some((mantissa, exponent)) = text.split_once('e') {
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            return format!("{mantissa}e{exponent}");
+        }
+    }
+    trim_number(x)
+}
+
 /// A tick label on a linear axis whose range spans `span`: rounding noise near zero is
 /// shown as 0, and a minus sign is typeset as U+2212.
 pub fn linear_tick(value: f64, span: f64) -> String {
     if value.abs() <= span.abs() * 1e-9 {
         return "0".into();
     }
-    minus(trim_number(value))
+    minus(number(value))
 }
 
 /// A tick label on a log axis: powers of ten as 10ⁿ, anything else as a plain number.
@@ -204,7 +217,7 @@ pub fn log_tick(value: f64) -> String {
         let e = exponent as i32;
         return format!("10{}", superscript(e));
     }
-    trim_number(value)
+    number(value)
 }
 
 fn minus(text: String) -> String {
@@ -240,6 +253,14 @@ mod tests {
         assert_eq!(prefixed(f64::NAN, "V").factor, 1.0);
         assert_eq!(time_unit(20.0 * 3600.0).symbol, "h");
         assert_eq!(time_unit(600.0).symbol, "min");
+    }
+
+    #[test]
+    fn numbers_stay_short() {
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-2.5e-9), "-2.5e-9");
+        assert_eq!(number(1234.5678), "1235");
+        assert_eq!(number(0.0), "0");
     }
 
     #[test]
