@@ -70,8 +70,9 @@ fn devices_identifies_the_emulator() {
         String::from_utf8_lossy(&output.stderr)
     );
     let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let id = &rows[0]["result"]["probe"]["Identified"];
-    assert_eq!(id["device_type"], "em_stat4_hr");
+    let id = &rows[0]["result"]["probe"];
+    assert_eq!(id["status"], "identified");
+    assert_eq!(id["device_type"], "es4_hr");
     assert_eq!(id["serial"], "MGP-EMU-7");
     assert_eq!(id["methodscript_version"], "1.6");
     assert!(id["firmware"].as_str().unwrap().contains("mgp-emulator"));

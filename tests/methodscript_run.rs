@@ -10,6 +10,7 @@ use mgp::instrument::methodscript::operator::OperatorMode;
 use mgp::instrument::methodscript::{MethodScriptOptions, connect, fixture};
 use mgp::instrument::sim::{SimInstrument, SimOptions};
 use mgp::plan::Plan;
+use mgp::run::analyze::analyze_run;
 use mgp::run::folder::collect_data;
 use mgp::run::interpreter::{Silent, StopFlag};
 use mgp::run::journal::{RunStatus, read_journal};
@@ -236,6 +237,7 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
     let mut paths: Vec<_> = std::fs::read_dir("protocols")
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mgp"))
         .collect();
     paths.sort();
     for path in paths {
@@ -277,4 +279,28 @@ async fn a_paced_protocol_takes_its_planned_time_on_the_emulated_clock() {
         "{elapsed} s vs {} s",
         plan.total_duration_s
     );
+
+    // The analysis finds the same observations as a dry-run with the same seed.
+    let mut sim = SimInstrument::new(SimOptions {
+        seed: 0,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let dry = run(&plan, &mut sim, &dir.path().join("dry")).await;
+    let real = analyze_run(&finished.folder.dir).unwrap();
+    let dry = analyze_run(&dry.folder.dir).unwrap();
+    assert!(!dry.expects.is_empty());
+    for (a, b) in real.expects.iter().zip(&dry.expects) {
+        println!("{}: {} vs {} ({})", a.text, a.display, b.display, b.pass);
+        assert_eq!(a.pass, b.pass, "{}: {} vs {}", a.text, a.display, b.display);
+        if let (Some(x), Some(y)) = (a.value, b.value) {
+            assert!(
+                (x - y).abs() <= 0.01 * y.abs(),
+                "{}: {} vs {}",
+                a.text,
+                a.display,
+                b.display
+            );
+        }
+    }
 }

@@ -138,3 +138,47 @@ async fn abort_acknowledges_and_finishes_the_output() {
     link.send("Z\n").await.unwrap();
     assert_eq!(line(&mut link).await, "Z!0006");
 }
+
+#[tokio::test]
+async fn a_busy_device_is_left_alone_unless_taken_over() {
+    use mgp::instrument::methodscript::{MethodScriptOptions, connect};
+    let emulator = Emulator::start(&fixture::demo_plan(), &["--speed", "10"]);
+    {
+        // Someone else starts an hour-long OCP recording (a point every 0.1 s at 10x) and
+        // goes away.
+        let mut first = link(&emulator).await;
+        first
+            .send("e\n# mgp step=0 cell=sym kind=ocp\nvar p\ncell_off\nmeas_loop_ocp p 1 3600\npck_start\npck_add p\npck_end\nendloop\n\n")
+            .await
+            .unwrap();
+        assert!(line(&mut first).await == "e");
+    }
+    // `mgp devices` sees it streaming and reports it busy.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["devices", "--json", "--port", &emulator.path])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rows[0]["result"]["probe"]["status"], "busy", "{rows}");
+    assert_eq!(rows[0]["result"]["probe"]["reason"], "running_script");
+    // The recording goes on: nothing was aborted.
+    let mut watcher = link(&emulator).await;
+    let mut seen = 0;
+    while seen < 3 {
+        if line(&mut watcher).await.starts_with("Pab") {
+            seen += 1;
+        }
+    }
+    drop(watcher);
+    // Connecting refuses a busy device, unless told to take it over.
+    let refused = connect(&emulator.path, MethodScriptOptions::default()).await;
+    assert!(
+        matches!(refused, Err(mgp::instrument::InstrumentError::Protocol(m)) if m.contains("busy"))
+    );
+    let options = MethodScriptOptions {
+        take_over_busy: true,
+        ..MethodScriptOptions::default()
+    };
+    let taken = connect(&emulator.path, options).await.unwrap();
+    assert!(taken.identity().firmware.contains("mgp-emulator"));
+}

@@ -15,17 +15,25 @@ use crate::units::{Dimension, format_si};
 use serde::{Deserialize, Serialize};
 
 /// The MethodSCRIPT device families, by the prefix of their firmware reply.
+/// Serialised as the firmware prefix (`es4_hr`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum DeviceType {
+    #[serde(rename = "espico")]
     EmStatPico,
+    #[serde(rename = "es4_lr")]
     EmStat4Lr,
+    #[serde(rename = "es4_hr")]
     EmStat4Hr,
+    #[serde(rename = "mes4lr")]
     MultiEmStat4Lr,
+    #[serde(rename = "mes4hr")]
     MultiEmStat4Hr,
+    #[serde(rename = "nexus1")]
     Nexus,
+    #[serde(rename = "senswb")]
     SensitWearable,
     /// The EmStat Pico's bootloader: answers `t` but runs no scripts.
+    #[serde(rename = "espbl")]
     Bootloader,
 }
 

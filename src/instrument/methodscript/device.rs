@@ -45,6 +45,7 @@ impl Identity {
 
 /// Why a device was not identified.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Busy {
     /// It streams script output: a script is running.
     RunningScript { lines_seen: usize },
@@ -54,6 +55,7 @@ pub enum Busy {
 
 /// The result of looking at a port.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum Probe {
     Identified(Identity),
     Busy(Busy),

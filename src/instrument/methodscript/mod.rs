@@ -22,9 +22,11 @@
 pub mod capabilities;
 pub mod decode;
 pub mod device;
+pub mod emit;
 pub mod emulator;
 mod execute;
 pub mod fixture;
+pub mod header;
 pub mod instrument;
 pub mod link;
 pub mod operator;

@@ -13,14 +13,12 @@
 //! `e_ocp + offset` reaches the source as a bias relative to open circuit, as the plan meant.
 
 use super::EmulatorConfig;
-use super::faults::{AfterPacket, FaultState};
+use super::faults::FaultState;
+use super::loop_sink::LoopSink;
 use super::program::{LoopKind, MeasLoop, Program, Stmt, literal};
 use super::wire::Wire;
-use crate::instrument::methodscript::packet::{Package, Var};
 use crate::instrument::methodscript::script::{Amplitude, Header};
-use crate::instrument::{
-    EisRequest, Flow, GalvanoRequest, Instrument, InstrumentError, Reading, RestRequest, Sink,
-};
+use crate::instrument::{EisRequest, GalvanoRequest, Instrument, InstrumentError, RestRequest};
 use crate::plan::{Bias, Cell, EisSweep, Galvanostatic, Plan, Role, StopCondition};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -60,7 +58,7 @@ pub enum Halt {
     },
 }
 
-/// How the emulator's clock maps to the wall clock.
+/// How the emulated clock maps to the wall clock: emulated time `sim0` was at `wall0`.
 #[derive(Debug, Clone, Copy)]
 pub struct Pacing {
     wall0: Instant,
@@ -75,6 +73,16 @@ impl Pacing {
             sim0,
             speed,
         }
+    }
+
+    /// True when the emulated clock follows the wall clock (a finite speed).
+    pub fn paced(&self) -> bool {
+        self.speed.is_finite() && self.speed > 0.0
+    }
+
+    /// The emulated time the wall clock says it is now.
+    pub fn due_now(&self) -> f64 {
+        self.sim0 + self.wall0.elapsed().as_secs_f64() * self.speed
     }
 
     /// Waits until emulated time `t_s` is due; true when an abort came first.
@@ -112,8 +120,8 @@ impl<'a, I: Instrument> Machine<'a, I> {
         faults: &'a mut FaultState,
         config: &'a EmulatorConfig,
         header: Option<Header>,
+        pacing: Pacing,
     ) -> Self {
-        let pacing = Pacing::new(source.now_s(), config.speed);
         Machine {
             plan,
             source,
@@ -449,195 +457,4 @@ enum Source {
     },
     Eis(EisSweep),
     Galvanostatic(Galvanostatic, f64),
-}
-
-/// Receives the source's readings as loop iterations.
-struct LoopSink<'m> {
-    wire: &'m Wire,
-    faults: &'m mut FaultState,
-    vars: &'m mut HashMap<String, Val>,
-    body: &'m [Stmt],
-    kind: LoopKind,
-    /// The loop variables (potential; f, z_re, z_im; potential, current).
-    names: Vec<String>,
-    pacing: Pacing,
-    ranges: &'m [f64],
-    amplitude: f64,
-    halt: Option<Halt>,
-    line: usize,
-    write_error: Option<std::io::Error>,
-    /// Source time at the loop's start: a timed loop's first point comes one interval later.
-    loop_start_s: f64,
-}
-
-impl LoopSink<'_> {
-    /// The variable type a loop variable is sent with.
-    fn var_type(&self, name: &str) -> &'static str {
-        let position = self.names.iter().position(|n| n == name);
-        match (self.kind, position) {
-            (LoopKind::Ocp, Some(0)) | (LoopKind::Cp, Some(0)) => "ab",
-            (LoopKind::Cp, Some(1)) => "ba",
-            (LoopKind::Eis, Some(0)) => "dc",
-            (LoopKind::Eis, Some(1)) => "cc",
-            (LoopKind::Eis, Some(2)) => "cd",
-            _ => "ja",
-        }
-    }
-
-    /// Index of the smallest current range holding `current`.
-    fn range_index(&self, current: f64) -> u8 {
-        self.ranges
-            .iter()
-            .position(|r| *r >= current.abs())
-            .unwrap_or(self.ranges.len().saturating_sub(1)) as u8
-    }
-
-    fn stop(&mut self, halt: Halt) -> InstrumentError {
-        self.halt = Some(halt);
-        InstrumentError::Interrupted
-    }
-
-    /// Runs the loop body; `Ok(true)` on `breakloop`.
-    fn body(
-        &mut self,
-        stmts: &[Stmt],
-        package: &mut Option<Vec<Var>>,
-    ) -> Result<bool, InstrumentError> {
-        for stmt in stmts {
-            match stmt {
-                Stmt::PckStart => *package = Some(Vec::new()),
-                Stmt::PckAdd(name) => {
-                    let value = self.vars.get(name).map_or(0.0, |v| v.value());
-                    let id = self.var_type(name);
-                    let flagged = matches!(id, "ba" | "cc" | "cd");
-                    // The current range follows the current: measured, or amplitude / |Z′|.
-                    let current = || match id {
-                        "ba" => value,
-                        _ => {
-                            let z = self
-                                .names
-                                .get(1)
-                                .and_then(|n| self.vars.get(n))
-                                .map_or(1.0, |v| v.value());
-                            self.amplitude / z.abs().max(1e-12)
-                        }
-                    };
-                    let var = Var {
-                        id: id.to_string(),
-                        value: Some(value),
-                        integer: false,
-                        status: flagged.then(|| self.faults.status_bits()),
-                        range: flagged.then(|| self.range_index(current())),
-                        other_meta: vec![],
-                    };
-                    package.get_or_insert_with(Vec::new).push(var);
-                }
-                Stmt::PckEnd => {
-                    let vars = package.take().unwrap_or_default();
-                    let Some(text) = (Package { vars }).encode() else {
-                        return Err(self.stop(Halt::Error {
-                            code: "0032".into(),
-                            line: self.line,
-                            note: Some("emulator: value out of range".into()),
-                        }));
-                    };
-                    let bytes = self.faults.mangle(text);
-                    if let Err(e) = self.wire.line(&bytes) {
-                        self.write_error = Some(e);
-                        return Err(self.stop(Halt::Disconnect));
-                    }
-                    match self.faults.after_packet() {
-                        AfterPacket::Continue => {}
-                        AfterPacket::Silence => self.wire.mute(),
-                        AfterPacket::Disconnect => return Err(self.stop(Halt::Disconnect)),
-                        AfterPacket::DeviceError(code) => {
-                            return Err(self.stop(Halt::Error {
-                                code,
-                                line: self.line,
-                                note: None,
-                            }));
-                        }
-                    }
-                }
-                Stmt::If { lhs, op, rhs, body } => {
-                    let value = |name: &str| {
-                        self.vars
-                            .get(name)
-                            .map(|v| v.value())
-                            .or_else(|| literal(name))
-                            .unwrap_or(0.0)
-                    };
-                    if op.holds(value(lhs), value(rhs)) && self.body(body, package)? {
-                        return Ok(true);
-                    }
-                }
-                Stmt::BreakLoop => return Ok(true),
-                _ => {}
-            }
-        }
-        Ok(false)
-    }
-}
-
-impl Sink for LoopSink<'_> {
-    fn reading(&mut self, reading: Reading) -> Result<Flow, InstrumentError> {
-        // A device samples a timed loop at interval, 2·interval…: a source's sample at the
-        // loop's start has no counterpart on the device.
-        let at_start = matches!(reading, Reading::Ocv { t_s, .. } | Reading::Galvano { t_s, .. }
-            if t_s <= self.loop_start_s + 1e-9);
-        if at_start && matches!(self.kind, LoopKind::Ocp | LoopKind::Cp) {
-            return Ok(Flow::Continue);
-        }
-        let (t_s, values): (f64, Vec<Val>) = match (self.kind, reading) {
-            (LoopKind::Ocp, Reading::Ocv { t_s, potential_v }) => (
-                t_s,
-                vec![Val::Ocp {
-                    offset: 0.0,
-                    measured: potential_v,
-                }],
-            ),
-            (
-                LoopKind::Eis,
-                Reading::EisPoint {
-                    t_s,
-                    frequency_hz,
-                    z_real_ohm,
-                    z_imag_ohm,
-                },
-            ) => (
-                t_s,
-                vec![
-                    Val::Num(frequency_hz),
-                    Val::Num(z_real_ohm),
-                    Val::Num(z_imag_ohm),
-                ],
-            ),
-            (
-                LoopKind::Cp,
-                Reading::Galvano {
-                    t_s,
-                    potential_v,
-                    current_a,
-                },
-            ) => (t_s, vec![Val::Num(potential_v), Val::Num(current_a)]),
-            // Warnings, raw lines and readings of other kinds are not device output.
-            _ => return Ok(Flow::Continue),
-        };
-        if self.pacing.wait(self.wire, t_s) {
-            return Err(self.stop(Halt::Abort));
-        }
-        for (name, value) in self.names.iter().zip(values) {
-            self.vars.insert(name.clone(), value);
-        }
-        let mut package = None;
-        let body = self.body;
-        if self.body(body, &mut package)? {
-            return Ok(Flow::StopStep);
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn interrupted(&self) -> bool {
-        self.halt.is_some() || self.wire.aborted()
-    }
 }

@@ -15,6 +15,7 @@
 //! scale, so a paced emulation runs on the plan's time axis.
 
 pub mod faults;
+mod loop_sink;
 pub mod machine;
 pub mod program;
 pub mod pty;
@@ -30,7 +31,7 @@ use crate::instrument::{
 };
 use crate::plan::{Action, Plan};
 use faults::{FaultState, Faults};
-use machine::{Halt, Machine};
+use machine::{Halt, Machine, Pacing};
 use std::sync::Arc;
 
 /// How the emulator behaves.
@@ -122,6 +123,8 @@ pub fn serve<I: Instrument>(
     }
     let mut faults = FaultState::new(config.faults.clone(), config.seed);
     let mut next_step = 0usize;
+    // The emulated clock, started by the first script: cells age between scripts too.
+    let mut world: Option<Pacing> = None;
     for lines in rx {
         let header = lines.first().and_then(|l| Header::parse(l));
         let reply_delay = || {
@@ -143,10 +146,23 @@ pub fn serve<I: Instrument>(
         if let Some(step) = header.as_ref().and_then(|h| h.step) {
             if step > next_step {
                 catch_up(plan, source, &runtime, next_step..step);
+                // Skipped steps took no wall time: the emulated clock restarts from here.
+                world = None;
             }
             next_step = next_step.max(step + 1);
         }
-        let mut machine = Machine::new(plan, source, &runtime, &wire, &mut faults, config, header);
+        let pacing = *world.get_or_insert_with(|| Pacing::new(source.now_s(), config.speed));
+        age(plan, source, &runtime, &pacing, header.as_ref());
+        let mut machine = Machine::new(
+            plan,
+            source,
+            &runtime,
+            &wire,
+            &mut faults,
+            config,
+            header,
+            pacing,
+        );
         if machine.run(&program)? == Some(Halt::Disconnect) {
             pty::wait_until_read(&pty.slave, std::time::Duration::from_secs(2));
             return Ok(EmulatorEnd::Disconnected);
@@ -154,6 +170,34 @@ pub fn serve<I: Instrument>(
         wire.end_script()?;
     }
     Ok(EmulatorEnd::InputClosed)
+}
+
+/// Lets the cells age through the wall-clock time since the last script (the host's own work,
+/// an operator's pause): a physical cell does not stop while the host is busy. Unpaced
+/// emulation has no such time.
+fn age<I: Instrument>(
+    plan: &Plan,
+    source: &mut I,
+    runtime: &tokio::runtime::Runtime,
+    pacing: &Pacing,
+    header: Option<&Header>,
+) {
+    if !pacing.paced() {
+        return;
+    }
+    let idle = pacing.due_now() - source.now_s();
+    let cell = header
+        .and_then(|h| h.cell.as_deref())
+        .and_then(|name| plan.cell(name))
+        .or_else(|| plan.cells.first());
+    if let (Some(cell), true) = (cell, idle > 1e-6) {
+        let request = RestRequest {
+            cell,
+            duration_s: idle,
+            sample_interval_s: None,
+        };
+        let _ = runtime.block_on(source.rest(request, &mut Quiet { limit_v: None }));
+    }
 }
 
 /// Takes readings without sending them; ends a hold at its limits as the interpreter would.

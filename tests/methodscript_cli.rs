@@ -1,0 +1,141 @@
+//! `mgp run --instrument methodscript:PTY` end to end: the real binary on both sides of a
+//! pseudo-terminal, as on hardware.
+
+mod methodscript_common;
+
+use methodscript_common::Emulator;
+use std::process::Command;
+
+fn plan(path: &str) -> mgp::plan::Plan {
+    mgp::check::check_path(std::path::Path::new(path))
+        .unwrap()
+        .plan
+}
+
+fn manifest(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_protocol_runs_on_the_emulator_from_the_command_line() {
+    let protocol = "protocols/mg-symmetric-ocv.mgp";
+    let emulator = Emulator::start(&plan(protocol), &["--source", "sim", "--speed", "100000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            protocol,
+            "--quiet",
+            "--non-interactive",
+            "--confirm-all",
+        ])
+        .arg("--instrument")
+        .arg(format!("methodscript:{}", emulator.path))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let manifest = manifest(&out);
+    assert_eq!(manifest["status"], "completed");
+    assert_eq!(manifest["instrument"]["kind"], "methodscript");
+    assert_eq!(
+        manifest["instrument"]["parameters"]["clock_scale"],
+        100000.0
+    );
+    let planned = manifest["planned_duration_s"].as_f64().unwrap();
+    let elapsed = manifest["elapsed_s"].as_f64().unwrap();
+    assert!(
+        (elapsed / planned - 1.0).abs() < 0.01,
+        "{elapsed} vs {planned}"
+    );
+}
+
+#[test]
+fn a_disconnect_fails_the_run_with_exit_1_and_keeps_the_points() {
+    let protocol = "protocols/mg-symmetric-ocv.mgp";
+    let mut emulator = Emulator::start(
+        &plan(protocol),
+        &[
+            "--source",
+            "sim",
+            "--speed",
+            "inf",
+            "--disconnect-after",
+            "100",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            protocol,
+            "--quiet",
+            "--non-interactive",
+            "--no-analysis",
+        ])
+        .arg("--instrument")
+        .arg(format!("methodscript:{},timeout=2", emulator.path))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let manifest = manifest(&out);
+    assert_eq!(manifest["status"], "failed");
+    assert!(
+        manifest["reason"]
+            .as_str()
+            .unwrap()
+            .contains("disconnected"),
+        "{manifest}"
+    );
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    let points = journal
+        .lines()
+        .filter(|l| l.contains("\"eis_point\""))
+        .count();
+    assert_eq!(
+        points, 100,
+        "every point before the disconnect is journalled"
+    );
+    assert_eq!(emulator.wait_exit(), Some(0));
+}
+
+#[test]
+fn emit_methodscript_prints_what_would_be_sent() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            "protocols/mg-symmetric-ocv.mgp",
+            "--emit-methodscript",
+        ])
+        .args([
+            "--instrument",
+            "methodscript:/dev/null,device=es4_hr,amplitude=peak",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("e\n# mgp step=0 cell=lean kind=eis"),
+        "{}",
+        &text[..200]
+    );
+    // 5 mV rms as a peak amplitude.
+    assert!(
+        text.contains("store_var amp 7071068n ja"),
+        "{}",
+        &text[..600]
+    );
+    assert_eq!(text.matches("meas_loop_eis").count(), 41);
+}
