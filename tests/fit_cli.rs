@@ -152,3 +152,33 @@ fn bad_circuit_and_options_exit_2() {
             .contains("no data point lies inside")
     );
 }
+
+#[test]
+fn ec_lab_mpt_with_cycles_in_the_windows_code_page() {
+    // R0-p(R1,C1) with R1 = 100 Ω then 150 Ω, written as EC-Lab does: CRLF, a `µ` in the
+    // Windows code page, decimal commas, −Im(Z), a cycle column and a trailing tab.
+    let circuit = mgp::fit::Circuit::parse("R0-p(R1,C1)").unwrap();
+    let f = mgp::plan::log_frequencies(1e5, 0.1, 10.0);
+    let mut bytes: Vec<u8> = b"EC-Lab ASCII FILE\r\nNb header lines : 4\r\n\r\n".to_vec();
+    bytes.extend_from_slice(b"freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\tCs/\xb5F\tcycle number\t\r\n");
+    for (cycle, r1) in [(1, 100.0), (2, 150.0)] {
+        for (fk, z) in f.iter().zip(circuit.impedance(&[10.0, r1, 1e-5], &f)) {
+            let line = format!(
+                "{fk:.7E}\t{:.7E}\t{:.7E}\t0\t{cycle:.6E}\t\r\n",
+                z.re, -z.im
+            );
+            bytes.extend_from_slice(line.replace('.', ",").as_bytes());
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cell.mpt"), bytes).unwrap();
+    let out = mgp(dir.path())
+        .args(["fit", "cell.mpt", "--circuit", "R0-p(R1,C1)", "--json"])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    for (s, r1) in v.as_array().unwrap().iter().zip([100.0, 150.0]) {
+        let fitted = s["params"]["R1"]["value"].as_f64().unwrap();
+        assert!((fitted / r1 - 1.0).abs() < 1e-5, "{s}");
+    }
+}

@@ -193,6 +193,18 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
                 let Some(mut device) = connect_device(port, options, &args).await else {
                     return exit::RUNTIME;
                 };
+                // Before anything is sent: can this device do the plan? Problems point at the
+                // protocol's lines.
+                if let Err(report) = device.check_plan(&new.plan) {
+                    let report = match checked.sources.first() {
+                        Some(source) => report.with_source(source),
+                        None => report,
+                    };
+                    super::eprint_diagnostic(&report);
+                    if report.has_errors() {
+                        return exit::INVALID;
+                    }
+                }
                 session::start(&new, folder, &mut device, stop, &mut progress).await
             }
         }

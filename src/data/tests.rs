@@ -1,3 +1,5 @@
+//! The readers on good files of each format.
+
 use super::*;
 
 fn read(name: &str, text: &[u8]) -> ImpedanceFile {

@@ -162,6 +162,10 @@ pub trait Instrument {
     /// pretreatments), or check the plan against a device's capabilities.
     async fn prepare(&mut self, plan: &Plan) -> Result<(), InstrumentError>;
 
+    /// The interpreter is about to run plan step `index` (a resumed run starts past 0). An
+    /// instrument that tracks steps on its own (a device matching scripts to steps) uses it.
+    fn step_starting(&mut self, _index: usize) {}
+
     async fn rest(
         &mut self,
         request: RestRequest<'_>,

@@ -100,6 +100,7 @@ pub async fn execute<I: Instrument>(
     }
     for step in plan.steps.iter().skip(start.step) {
         observer.step_started(step);
+        instrument.step_starting(step.index);
         journal.write(
             offset + instrument.now_s(),
             Some(step.index),

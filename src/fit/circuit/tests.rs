@@ -1,3 +1,5 @@
+//! Parsing the three notations, exact impedances, whole-circuit derivatives, diagnostics.
+
 use super::*;
 use crate::diagnostics::render_plain;
 

@@ -12,9 +12,6 @@ use crate::plan::{Action, Plan, TraceMetric};
 /// The drop must divide |η| by at least this to count as an activation.
 pub const MIN_DROP_RATIO: f64 = 1.5;
 
-/// Longest stretch at the start of a step that sets the level before activation, s.
-pub const INITIAL_WINDOW_S: f64 = 600.0;
-
 /// The value of `metric` for step `step`, in canonical units.
 pub fn metric(
     plan: &Plan,
@@ -73,7 +70,7 @@ pub fn metric(
 struct Shape {
     t0: f64,
     t_end: f64,
-    /// Median |η| at the start (smoothed), before any drop.
+    /// The highest sustained |η| (block medians): the level before any drop.
     initial_level: f64,
     /// Mean |η| over the last fifth.
     final_level: f64,
@@ -92,6 +89,15 @@ impl Shape {
             .map(|s| s.1)
             .collect();
         let final_level = tail.iter().sum::<f64>() / tail.len() as f64;
+        // The level before the drop is the highest sustained level: the largest median over
+        // blocks of up to 31 samples, so a brief overshoot at the start does not count. It
+        // must not depend on the step's length (a 66 h step ruptures at about 1 h too).
+        let block = (samples.len() / 20).clamp(5, 31);
+        let initial_level = samples
+            .chunks(block)
+            .filter(|c| c.len() * 2 >= block)
+            .map(|c| median(c.iter().map(|s| s.1).collect()))
+            .fold(f64::NEG_INFINITY, f64::max);
         // A running median of 5 keeps single noisy samples from faking a crossing.
         let smooth: Vec<f64> = (0..samples.len())
             .map(|i| {
@@ -100,20 +106,11 @@ impl Shape {
                 median(samples[lo..hi].iter().map(|s| s.1).collect())
             })
             .collect();
-        // The level before any drop: the first tenth of the step, but never more than
-        // INITIAL_WINDOW_S, because a long step at low current activates well inside its first
-        // tenth (an hour into a 67 h step).
-        let window = (0.1 * (t_end - t0)).min(INITIAL_WINDOW_S);
-        let head = samples
-            .iter()
-            .take_while(|s| s.0 <= t0 + window)
-            .count()
-            .max(3)
-            .min(samples.len());
-        let initial_level = median(smooth[..head].to_vec());
         let mut activation = None;
         if initial_level >= MIN_DROP_RATIO * final_level {
-            let mid = 0.5 * (initial_level + final_level);
+            // The geometric midpoint: a drop is a ratio, and an overshoot above the plateau
+            // moves it less than the arithmetic one.
+            let mid = (initial_level * final_level).sqrt();
             // The first fall through the midpoint after |η| has been above it.
             let above = smooth.iter().position(|&v| v >= mid);
             if let Some(start) = above {
@@ -175,5 +172,51 @@ fn median(mut v: Vec<f64>) -> f64 {
         v[n / 2]
     } else {
         0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// |η| of a stripping step: a start overshoot, a plateau, a drop at `t_act_s`.
+    fn stripping(duration_s: f64, t_act_s: f64) -> Vec<(f64, f64)> {
+        (0..=(duration_s / 10.0) as usize)
+            .map(|k| {
+                let t = k as f64 * 10.0;
+                let overshoot = 0.4 * (-t / 30.0).exp();
+                let eta = if t < t_act_s {
+                    0.5
+                } else {
+                    0.09 + 0.41 * (-(t - t_act_s) / 60.0).exp()
+                };
+                // ±1 mV of deterministic "noise".
+                (
+                    1000.0 + t,
+                    eta + overshoot + 1e-3 * ((k * 7919) % 13) as f64 / 6.0 - 1e-3,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn activation_in_a_long_step_is_found_at_the_drop() {
+        // A 66 h step at 0.3 mA/cm² ruptures at 0.86 h: the first tenth of the step (6.6 h)
+        // is mostly after the drop, which must not hide it.
+        let shape = Shape::of(&stripping(66.0 * 3600.0, 0.86 * 3600.0));
+        let t = shape.activation.unwrap() - shape.t0;
+        // The geometric midpoint √(0.5·0.09) = 0.212 V is crossed 60 s·ln(0.41/0.122) = 73 s
+        // after the rupture.
+        assert!((t - (0.86 * 3600.0 + 73.0)).abs() < 20.0, "{t}");
+        assert!((shape.initial_level - 0.5).abs() < 0.01);
+        assert!((shape.final_level - 0.09).abs() < 0.002);
+    }
+
+    #[test]
+    fn a_flat_trace_has_no_activation() {
+        let flat: Vec<(f64, f64)> = (0..1000).map(|k| (k as f64 * 10.0, 0.55)).collect();
+        let shape = Shape::of(&flat);
+        assert!(shape.activation.is_none());
+        assert!(shape.no_drop().contains("550 mV"));
     }
 }
