@@ -302,9 +302,14 @@ impl<'a> Builder<'a> {
                 self.page.push(&table.to_html());
             }
         }
-        if !plan.separators.is_empty() {
-            let list: Vec<String> = plan
-                .separators
+        let used = tables::Used::of(plan);
+        let separators: Vec<&crate::plan::Separator> = plan
+            .separators
+            .iter()
+            .filter(|s| used.separators.contains(&s.name))
+            .collect();
+        if !separators.is_empty() {
+            let list: Vec<String> = separators
                 .iter()
                 .map(|s| {
                     format!(

@@ -263,9 +263,61 @@ fn solvents(list: &[crate::plan::SolventPart]) -> String {
     }
 }
 
+/// The names a plan's cells and steps actually use: a protocol imports a library of
+/// materials, and the report lists only what this run touched.
+#[derive(Debug, Default)]
+pub struct Used {
+    pub solutions: Vec<String>,
+    pub electrodes: Vec<String>,
+    pub separators: Vec<String>,
+}
+
+impl Used {
+    pub fn of(plan: &Plan) -> Used {
+        let mut used = Used::default();
+        let add = |list: &mut Vec<String>, name: &str| {
+            if !list.iter().any(|n| n == name) {
+                list.push(name.to_string());
+            }
+        };
+        for cell in &plan.cells {
+            add(&mut used.solutions, &cell.electrolyte);
+            for e in [
+                Some(&cell.working),
+                cell.counter.as_ref(),
+                cell.reference.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add(&mut used.electrodes, &e.electrode);
+                for p in &e.pretreatments {
+                    if let Pretreatment::Soak { solution, .. } = p {
+                        add(&mut used.solutions, solution);
+                    }
+                }
+            }
+            if let Some(separator) = &cell.separator {
+                add(&mut used.separators, separator);
+            }
+        }
+        for step in &plan.steps {
+            if let Action::Addition(a) = &step.action {
+                add(&mut used.solutions, &a.stock);
+            }
+        }
+        used
+    }
+}
+
 pub fn solutions(plan: &Plan) -> Table {
+    let used = Used::of(plan);
     let mut t = Table::new(&["solution", "solutes", "solvents", "ratio by", "water"]);
-    for s in &plan.solutions {
+    for s in plan
+        .solutions
+        .iter()
+        .filter(|s| used.solutions.contains(&s.name))
+    {
         t.row(vec![
             text(s.name.clone()),
             text(solutes(&s.solutes)),
@@ -308,6 +360,7 @@ fn pretreatments(list: &[Pretreatment]) -> String {
 }
 
 pub fn electrodes(plan: &Plan) -> Table {
+    let used = Used::of(plan);
     let mut t = Table::new(&[
         "electrode",
         "material",
@@ -316,7 +369,11 @@ pub fn electrodes(plan: &Plan) -> Table {
         "area",
         "pretreatment",
     ]);
-    for e in &plan.electrodes {
+    for e in plan
+        .electrodes
+        .iter()
+        .filter(|e| used.electrodes.contains(&e.name))
+    {
         let geometry = match e.geometry {
             Geometry::Disc { diameter_m } => format!("disc ⌀ {}", length(diameter_m)),
             Geometry::Strip { width_m, length_m } => {
