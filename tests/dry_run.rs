@@ -77,3 +77,22 @@ fn every_protocol_dry_runs_to_completion_and_meets_its_expects() {
         failures.join("\n")
     );
 }
+
+/// The expects hold for any seed without `--spread`, not just for the snapshot's seed.
+#[test]
+fn expects_hold_for_other_seeds() {
+    let mut failures = Vec::new();
+    for seed in [2, 3] {
+        insta::glob!("../protocols", "*.mgp", |path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let outcome =
+                snapshot_protocol(path, seed, 1e-6).unwrap_or_else(|e| panic!("{name}: {e}"));
+            if let Outcome::Ran { analysis, .. } = outcome {
+                for e in analysis.expects.iter().filter(|e| !e.pass) {
+                    failures.push(format!("seed {seed} {name}: {} = {}", e.text, e.display));
+                }
+            }
+        });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

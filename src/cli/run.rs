@@ -124,7 +124,8 @@ async fn wait_for_signals(stop: StopFlag) {
 }
 
 async fn run_async(args: Args, stop: &StopFlag) -> u8 {
-    let mut progress = Progress::new(args.quiet);
+    let paced = args.realtime || args.speed.is_some();
+    let mut progress = Progress::new(args.quiet, paced);
     let finished = if let Some(dir) = &args.resume {
         let plan = match crate::run::folder::RunFolder::new(dir).read_plan() {
             Ok(plan) => plan,
@@ -165,7 +166,18 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
         if args.emit_methodscript {
             return emit_methodscript(&checked.plan, &args.instrument);
         }
-        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if checked.plan.steps.is_empty() {
+            eprintln!(
+                "error: `{}` declares no steps to run (it only defines materials?)",
+                file.display()
+            );
+            return exit::INVALID;
+        }
+        let text = checked
+            .sources
+            .first()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
         let new = NewRun {
             protocol_path: file.display().to_string(),
             protocol_text: text,
@@ -256,24 +268,34 @@ fn make_sim(args: &Args) -> Option<SimInstrument> {
 struct Progress {
     bar: ProgressBar,
     total_s: f64,
+    /// An ETA means something only when the clock is paced against the wall clock.
+    paced: bool,
 }
 
 impl Progress {
-    fn new(quiet: bool) -> Self {
+    fn new(quiet: bool, paced: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         if !quiet && std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-        Progress { bar, total_s: 0.0 }
+        Progress {
+            bar,
+            total_s: 0.0,
+            paced,
+        }
     }
 
     fn start(&mut self, plan: &crate::plan::Plan) {
         self.total_s = plan.total_duration_s;
         self.bar.set_length(plan.total_duration_s.ceil() as u64);
         self.bar.set_style(
-            ProgressStyle::with_template("{msg:32} [{bar:30}] {prefix} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(if self.paced {
+                "{msg:32} [{bar:30}] {prefix} eta {eta}"
+            } else {
+                "{msg:32} [{bar:30}] {prefix}"
+            })
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
     }
 
