@@ -21,6 +21,23 @@ fn run_dir(scratch: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// Electrodes defined (imported) but in none of the plan's cells.
+fn checked_plan_electrodes_unused(dir: &Path) -> Vec<String> {
+    let plan = mgp::run::folder::RunFolder::new(dir).read_plan().unwrap();
+    plan.electrodes
+        .iter()
+        .map(|e| e.name.clone())
+        .filter(|name| {
+            !plan.cells.iter().any(|c| {
+                [Some(&c.working), c.counter.as_ref(), c.reference.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|e| &e.electrode == name)
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn every_protocol_dry_run_gets_a_report() {
     insta::glob!("../protocols", "*.mgp", |path| {
@@ -65,6 +82,13 @@ fn every_protocol_dry_run_gets_a_report() {
         let html = std::fs::read_to_string(&summary.report).unwrap();
         let report = build(&load(&dir).unwrap()).unwrap();
         check_self_contained(&html, summary.plots.len());
+        // Only the materials this protocol's cells use, not the whole imported library.
+        for electrode in &checked_plan_electrodes_unused(&dir) {
+            assert!(
+                !html.contains(&format!("<td>{electrode}</td>")),
+                "{name}: unused electrode `{electrode}` is listed"
+            );
+        }
         let mut out = String::new();
         let _ = writeln!(out, "status: {:?}", summary.status);
         let _ = writeln!(out, "sweeps: {}", summary.sweeps);

@@ -8,6 +8,7 @@
 //! a report's structure (series per plot, axis labels) without comparing pixels.
 
 pub mod bode;
+mod colour_bar;
 pub mod decimate;
 pub mod galvano;
 pub mod legend;

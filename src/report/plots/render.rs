@@ -6,10 +6,11 @@
 //! forces them; log axes snap to whole decades; equal-scale panels get the same data units
 //! per pixel on both axes.
 
+use super::colour_bar::draw_colour_bar;
 use super::decimate::decimate;
 use super::legend;
-use super::style::{self, Rgb, linear_tick, log_tick};
-use super::{Axis, ColourBar, Figure, Panel, Scale, SeriesStyle};
+use super::style::{Rgb, linear_tick, log_tick};
+use super::{Axis, Figure, Panel, Scale, SeriesStyle};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -24,12 +25,12 @@ pub struct PlotError {
     pub message: String,
 }
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(super) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 const FONT: &str = "sans-serif";
 const TITLE_PX: f64 = 15.0;
-const AXIS_LABEL_PX: f64 = 14.0;
-const TICK_PX: f64 = 12.0;
+pub(super) const AXIS_LABEL_PX: f64 = 14.0;
+pub(super) const TICK_PX: f64 = 12.0;
 const LEGEND_PX: f64 = 12.0;
 const TITLE_H: u32 = 30;
 const MARGIN_TOP: u32 = 8;
@@ -46,11 +47,11 @@ const MARKER_RADIUS: i32 = 3;
 const LINE_WIDTH: u32 = 2;
 
 /// A text style at `px` CSS pixels (plotters' SVG backend divides sizes by 1.24).
-fn font(px: f64) -> TextStyle<'static> {
+pub(super) fn font(px: f64) -> TextStyle<'static> {
     (FONT, px * 1.24).into_font().color(&BLACK)
 }
 
-fn colour(c: Rgb) -> RGBColor {
+pub(super) fn colour(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
@@ -435,63 +436,11 @@ where
     Ok(())
 }
 
-/// A vertical gradient of the elapsed-time colour map spanning the plotting areas, ticks and
-/// labels to its right, and the rotated axis label at the far right. Drawn from plotters'
-/// primitives rather than a chart so the labels sit exactly beside the bar.
-fn draw_colour_bar(area: &Area, bar: &ColourBar, top: i32, bottom: i32) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
-    let (min, max) = if bar.max > bar.min {
-        (bar.min, bar.max)
-    } else {
-        (bar.min, bar.min + 1.0)
-    };
-    let (w, _) = area.dim_in_pixel();
-    let (x0, x1) = (12, 26);
-    let height = f64::from((bottom - top).max(1));
-    let y_of = |v: f64| bottom - ((v - min) / (max - min) * height).round() as i32;
-    const STEPS: usize = 48;
-    for i in 0..STEPS {
-        let a = top + (height * i as f64 / STEPS as f64).round() as i32;
-        let b = top + (height * (i + 1) as f64 / STEPS as f64).round() as i32;
-        let c = colour(style::time_colour(1.0 - (i as f64 + 0.5) / STEPS as f64));
-        area.draw(&Rectangle::new([(x0, a), (x1, b)], c.filled()))
-            .map_err(err)?;
-    }
-    area.draw(&Rectangle::new(
-        [(x0, top), (x1, bottom)],
-        BLACK.stroke_width(1),
-    ))
-    .map_err(err)?;
-    let span = max - min;
-    for v in style::nice_ticks(min, max, 6) {
-        let y = y_of(v);
-        area.draw(&PathElement::new(
-            vec![(x1, y), (x1 + 4, y)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?;
-        area.draw(&Text::new(
-            linear_tick(v, span),
-            (x1 + 7, y),
-            font(TICK_PX).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(err)?;
-    }
-    area.draw(&Text::new(
-        bar.label.clone(),
-        (w as i32 - 14, (top + bottom) / 2),
-        font(AXIS_LABEL_PX)
-            .transform(FontTransform::Rotate270)
-            .pos(Pos::new(HPos::Center, VPos::Center)),
-    ))
-    .map_err(err)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::plots::{LegendPosition, Series, style::time_colour, svg_texts};
+    use crate::report::plots::style::{self, time_colour};
+    use crate::report::plots::{ColourBar, LegendPosition, Series, svg_texts};
 
     fn figure(panels: Vec<Panel>, bar: bool) -> Figure {
         Figure {
