@@ -47,8 +47,10 @@ fn a_protocol_runs_on_the_emulator_from_the_command_line() {
     );
     let planned = manifest["planned_duration_s"].as_f64().unwrap();
     let elapsed = manifest["elapsed_s"].as_f64().unwrap();
+    // At 100000× a millisecond of host scheduling is 100 s of emulated time, so this check is
+    // loose; the 1 % acceptance is measured at 10000× in methodscript_run.rs.
     assert!(
-        (elapsed / planned - 1.0).abs() < 0.01,
+        (elapsed / planned - 1.0).abs() < 0.05,
         "{elapsed} vs {planned}"
     );
 }
