@@ -211,7 +211,8 @@ pub struct Cell {
     pub reference_tip_m: Option<f64>,
     /// The connection used unless a step says otherwise.
     pub default_connection: Connection,
-    /// The area by which this cell's areal values are normalised (the WE's nominal area).
+    /// The area by which this cell's areal values are normalised: the WE's nominal area, or
+    /// its wetted area when the cell says `normalise by wetted area`.
     pub normalising_area_cm2: f64,
     pub span: Span,
 }
@@ -225,7 +226,8 @@ pub struct Step {
     pub cell: String,
     pub start_s: f64,
     pub duration_s: f64,
-    /// An optional label (`as "after addition"`), used by the analyze block and reports.
+    /// An optional label (`after: rest …` or `"after addition": rest …`), used by the analyze
+    /// block and reports.
     pub label: Option<String>,
     pub span: Span,
     pub action: Action,
