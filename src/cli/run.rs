@@ -178,7 +178,7 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             .first()
             .map(|s| s.text.clone())
             .unwrap_or_default();
-        let new = NewRun {
+        let mut new = NewRun {
             protocol_path: file.display().to_string(),
             protocol_text: text,
             plan: checked.plan.clone(),
@@ -199,6 +199,8 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
                 let Some(mut sim) = make_sim(&args) else {
                     return exit::INVALID;
                 };
+                // The simulator names its parameter sets (and any override file) in its info.
+                new.parameter_set = Some(crate::instrument::Instrument::info(&sim).description);
                 session::start(&new, folder, &mut sim, stop, &mut progress).await
             }
             InstrumentSpec::MethodScript(port, options) => {
