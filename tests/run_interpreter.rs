@@ -370,6 +370,15 @@ fn interruption_keeps_every_record_and_resume_continues_in_the_same_folder() {
         .position(|r| matches!(r.event, Event::RunResumed { from_step: 0, .. }))
         .unwrap();
     assert!(records[resumed_at + 1].t_s >= records[resumed_at - 1].t_s);
+    // The partial first attempt of step 0 stays in the journal; the derived data is the
+    // complete second attempt's: three sweeps, not three plus the interrupted one.
+    let (sweeps, _) = mgp::run::folder::collect_data(&records);
+    let step0: Vec<usize> = sweeps
+        .iter()
+        .filter(|s| s.step == 0)
+        .map(|s| s.sweep)
+        .collect();
+    assert_eq!(step0, vec![0, 1, 2]);
 }
 
 #[test]

@@ -154,7 +154,8 @@ pub struct TraceRecord {
     pub samples: Vec<(f64, f64, f64)>,
 }
 
-/// Groups journal readings into sweeps and traces.
+/// Groups journal readings into sweeps and traces. When a step was started more than once
+/// (resume), only its last attempt counts.
 pub fn collect_data(records: &[Record]) -> (Vec<SweepRecord>, Vec<TraceRecord>) {
     let mut sweeps: Vec<SweepRecord> = Vec::new();
     let mut traces: Vec<TraceRecord> = Vec::new();
@@ -162,6 +163,13 @@ pub fn collect_data(records: &[Record]) -> (Vec<SweepRecord>, Vec<TraceRecord>) 
     for record in records {
         let Some(step) = record.step else { continue };
         match &record.event {
+            // A step started again (a resumed run redoes its incomplete step): the earlier,
+            // partial attempt stays in the journal but the derived data is the new attempt's.
+            Event::StepStarted { .. } => {
+                sweeps.retain(|s| s.step != step);
+                traces.retain(|t| t.step != step);
+                current_sweep = None;
+            }
             Event::SweepStarted { sweep } => {
                 current_sweep = Some((step, *sweep));
                 sweeps.push(SweepRecord {
