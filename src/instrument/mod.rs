@@ -166,6 +166,12 @@ pub trait Instrument {
     /// instrument that tracks steps on its own (a device matching scripts to steps) uses it.
     fn step_starting(&mut self, _index: usize) {}
 
+    /// True for a model whose state is rebuilt by running the completed steps again when a run
+    /// is resumed (the simulator); a real cell keeps its own state.
+    fn replays_history(&self) -> bool {
+        false
+    }
+
     async fn rest(
         &mut self,
         request: RestRequest<'_>,

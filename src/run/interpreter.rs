@@ -81,7 +81,7 @@ pub async fn execute<I: Instrument>(
     stop: &StopFlag,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, JournalError> {
-    let offset = start.t_offset_s;
+    let mut offset = start.t_offset_s;
     let mut outcome = Outcome {
         status: RunStatus::Completed,
         reason: None,
@@ -98,6 +98,36 @@ pub async fn execute<I: Instrument>(
         )?;
         return Ok(fail(outcome, &error, None, offset + instrument.now_s()));
     }
+    if start.step > 0 && instrument.replays_history() {
+        // A model instrument rebuilds its state by running the completed steps again, unseen;
+        // journal times then continue from the previous session's last record.
+        for step in plan.steps.iter().take(start.step) {
+            instrument.step_starting(step.index);
+            let mut sink = JournalSink {
+                journal: None,
+                step: step.index,
+                offset,
+                stop,
+                observer: &mut Silent,
+                limits: step_limits(plan, step),
+                max_current_a: plan.limits.max_abs_current_a,
+                limit_hit: None,
+                write_error: None,
+            };
+            if let Err(error) = run_step(plan, step, instrument, &mut sink).await {
+                let t = offset + instrument.now_s();
+                journal.write(
+                    t,
+                    Some(step.index),
+                    Event::Error {
+                        message: error.to_string(),
+                    },
+                )?;
+                return Ok(fail(outcome, &error, Some(step.index), t));
+            }
+        }
+        offset = start.t_offset_s - instrument.now_s();
+    }
     for step in plan.steps.iter().skip(start.step) {
         observer.step_started(step);
         instrument.step_starting(step.index);
@@ -113,7 +143,7 @@ pub async fn execute<I: Instrument>(
             },
         )?;
         let mut sink = JournalSink {
-            journal,
+            journal: Some(&mut *journal),
             step: step.index,
             offset,
             stop,
@@ -312,7 +342,8 @@ async fn run_step<I: Instrument>(
 
 /// Journals readings as they arrive and enforces limits on the host side.
 struct JournalSink<'a> {
-    journal: &'a mut JournalWriter,
+    /// `None` while replaying history (nothing is written twice).
+    journal: Option<&'a mut JournalWriter>,
     step: usize,
     offset: f64,
     stop: &'a StopFlag,
@@ -325,10 +356,10 @@ struct JournalSink<'a> {
 
 impl JournalSink<'_> {
     fn event(&mut self, instrument_t_s: f64, event: Event) -> Result<(), InstrumentError> {
-        match self
-            .journal
-            .write(self.offset + instrument_t_s, Some(self.step), event)
-        {
+        let Some(journal) = self.journal.as_deref_mut() else {
+            return Ok(());
+        };
+        match journal.write(self.offset + instrument_t_s, Some(self.step), event) {
             Ok(_) => Ok(()),
             Err(error) => {
                 let message = error.to_string();

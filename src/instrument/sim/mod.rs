@@ -253,6 +253,12 @@ impl Instrument for SimInstrument {
         }
     }
 
+    fn replays_history(&self) -> bool {
+        // Deterministic per seed: replaying the completed steps restores the exact state
+        // (noise streams included) at the start of the resumed step.
+        true
+    }
+
     fn now_s(&self) -> f64 {
         self.clock_s
     }
