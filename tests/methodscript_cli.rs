@@ -141,3 +141,83 @@ fn emit_methodscript_prints_what_would_be_sent() {
     );
     assert_eq!(text.matches("meas_loop_eis").count(), 41);
 }
+
+#[test]
+fn ctrl_c_during_a_device_run_exits_130_and_keeps_the_journal() {
+    use mgp::run::journal::{Event, RunStatus, read_journal};
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
+
+    let protocol = "protocols/mg-symmetric-ocv.mgp";
+    // Paced at 100x: the 20 h protocol would take 12 min, so the run is surely mid-step.
+    let _emulator = Emulator::start(&plan(protocol), &["--source", "sim", "--speed", "100"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            protocol,
+            "--quiet",
+            "--non-interactive",
+            "--confirm-all",
+        ])
+        .arg("--instrument")
+        .arg(format!("methodscript:{}", _emulator.path))
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = out.join("journal.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let points = |path: &std::path::Path| {
+        read_journal(path).map_or(0, |c| {
+            c.records
+                .iter()
+                .filter(|r| matches!(r.event, Event::Reading { .. }))
+                .count()
+        })
+    };
+    while points(&journal) < 20 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "mgp ended before the interrupt"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no data from the emulator within 60 s"
+        );
+        // Poll interval only: the condition above decides.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let before = points(&journal);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "mgp did not stop within 10 s of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(130));
+    let manifest = manifest(&out);
+    assert_eq!(manifest["status"], "interrupted");
+    let contents = read_journal(&journal).unwrap();
+    assert!(
+        points(&journal) >= before,
+        "every point received before Ctrl-C is kept"
+    );
+    assert!(matches!(
+        contents.records.last().map(|r| &r.event),
+        Some(Event::RunEnded {
+            status: RunStatus::Interrupted,
+            ..
+        })
+    ));
+}
