@@ -216,6 +216,8 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
                     };
                     super::eprint_diagnostic(&report);
                     if report.has_errors() {
+                        // Nothing was run: don't leave an empty run folder behind.
+                        let _ = std::fs::remove_dir(&new.out_dir);
                         return exit::INVALID;
                     }
                 }
