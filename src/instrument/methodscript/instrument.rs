@@ -217,6 +217,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     /// Makes sure `cell` is on a channel, asking the operator to reconnect when cells share
     /// one; returns the channel. A rest that records nothing needs no connection: it keeps
     /// the channel and the cell that are connected (the device only keeps the time).
+    /// Locates the request's plan step, connects its cell and writes its script with `build`:
+    /// the part every measuring request shares.
+    async fn script_for(
+        &mut self,
+        cell: &Cell,
+        request: Request<'_>,
+        measures: bool,
+        sink: &mut dyn Sink,
+        build: impl FnOnce(Target<'_>) -> Result<script::Script, script::ScriptError>,
+    ) -> Result<script::Script, InstrumentError> {
+        let step = self.locate(&cell.name, request);
+        let channel = self.attach(cell, measures, sink).await?;
+        let timing = self.timing();
+        let target = Target {
+            options: &self.script_options,
+            step,
+            cell,
+            channel,
+            eis_timing: &timing,
+        };
+        build(target).map_err(|e| InstrumentError::Capability(e.message))
+    }
+
     async fn attach(
         &mut self,
         cell: &Cell,
@@ -317,30 +340,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         request: RestRequest<'_>,
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        let step = self.locate(
-            &request.cell.name,
-            Request::Rest {
-                duration_s: request.duration_s,
-            },
-        );
-        let channel = self
-            .attach(request.cell, request.sample_interval_s.is_some(), sink)
-            .await?;
-        let timing = self.timing();
-        let target = Target {
-            options: &self.script_options,
-            step,
-            cell: request.cell,
-            channel,
-            eis_timing: &timing,
-        };
         let duration = snap_to_intervals(
             request.duration_s,
             request.sample_interval_s,
             self.clock_scale,
         );
-        let script = rest_script(target, duration, request.sample_interval_s)
-            .map_err(|e| InstrumentError::Capability(e.message))?;
+        let rest = Request::Rest {
+            duration_s: request.duration_s,
+        };
+        let measures = request.sample_interval_s.is_some();
+        let script = self
+            .script_for(request.cell, rest, measures, sink, |target| {
+                rest_script(target, duration, request.sample_interval_s)
+            })
+            .await?;
         self.execute(&script, HostChecks::default(), sink).await
     }
 
@@ -349,18 +362,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         request: EisRequest<'_>,
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        let step = self.locate(&request.cell.name, Request::Eis(request.sweep));
-        let channel = self.attach(request.cell, true, sink).await?;
-        let timing = self.timing();
-        let target = Target {
-            options: &self.script_options,
-            step,
-            cell: request.cell,
-            channel,
-            eis_timing: &timing,
-        };
-        let script = eis_script(target, request.sweep)
-            .map_err(|e| InstrumentError::Capability(e.message))?;
+        let script = self
+            .script_for(
+                request.cell,
+                Request::Eis(request.sweep),
+                true,
+                sink,
+                |target| eis_script(target, request.sweep),
+            )
+            .await?;
         self.execute(&script, HostChecks::default(), sink).await
     }
 
@@ -369,19 +379,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         request: GalvanoRequest<'_>,
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        let step = self.locate(&request.cell.name, Request::Galvanostatic(request.step));
-        let channel = self.attach(request.cell, true, sink).await?;
-        let timing = self.timing();
-        let target = Target {
-            options: &self.script_options,
-            step,
-            cell: request.cell,
-            channel,
-            eis_timing: &timing,
-        };
-        let script =
-            galvanostatic_script(target, request.step, request.duration_s, &request.limits)
-                .map_err(|e| InstrumentError::Capability(e.message))?;
+        let hold = Request::Galvanostatic(request.step);
+        let script = self
+            .script_for(request.cell, hold, true, sink, |target| {
+                galvanostatic_script(target, request.step, request.duration_s, &request.limits)
+            })
+            .await?;
         let checks = HostChecks {
             limit_v: tightest_limit(request.step, &request.limits),
             planned_current_a: Some(signed_current(request.step)),
