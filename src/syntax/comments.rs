@@ -42,19 +42,14 @@ pub(crate) fn scan(text: &str, lines: &LineIndex) -> Vec<Comment> {
     out
 }
 
-/// The byte offset of the innermost `{` that is never closed, if any (outside strings and
-/// comments). Used to point an "unterminated block" error at where the block opened.
-pub(crate) fn unclosed_brace(text: &str) -> Option<usize> {
-    let mut stack = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
+/// The characters of `text` outside strings and comments, with their byte offsets: what the
+/// brace scanners below look at.
+fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
+    text.char_indices().filter(move |&(_, c)| {
         if in_comment {
-            if c == '\n' {
-                in_comment = false;
-            }
-            continue;
+            in_comment = c != '\n';
+            return false;
         }
         if in_string {
             match c {
@@ -63,11 +58,23 @@ pub(crate) fn unclosed_brace(text: &str) -> Option<usize> {
                 '"' | '\n' => in_string = false,
                 _ => {}
             }
-            continue;
+            return false;
         }
         match c {
             '"' => in_string = true,
             '#' => in_comment = true,
+            _ => return true,
+        }
+        false
+    })
+}
+
+/// The byte offset of the innermost `{` that is never closed, if any (outside strings and
+/// comments). Used to point an "unterminated block" error at where the block opened.
+pub(crate) fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut stack = Vec::new();
+    for (i, c) in code_chars(text) {
+        match c {
             '{' => stack.push(i),
             '}' => {
                 stack.pop();
@@ -81,26 +88,8 @@ pub(crate) fn unclosed_brace(text: &str) -> Option<usize> {
 /// The offset of the first `{` or `(` nested deeper than `limit` (outside strings and comments).
 pub(crate) fn too_deep(text: &str, limit: usize) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, c) in code_chars(text) {
         match c {
-            '"' => in_string = true,
-            '#' => in_comment = true,
             '{' | '(' => {
                 depth += 1;
                 if depth > limit {
