@@ -70,25 +70,14 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
         top.push(Series::legend_only(SeriesStyle::Line, "fit"));
     }
     let frequency = Axis::log("frequency / Hz");
-    let mut caption = format!(
-        "Bode plot (|Z| and phase) of {} sweep{}",
+    let caption = spec.caption(
+        "Bode plot (|Z| and phase)",
         spectra.len(),
-        if spectra.len() == 1 { "" } else { "s" }
+        shown.len(),
+        colour_bar.is_some(),
+        None,
+        fitted,
     );
-    if shown.len() < spectra.len() {
-        caption.push_str(&format!(" ({} evenly spaced in time shown)", shown.len()));
-    }
-    if colour_bar.is_some() {
-        caption.push_str(", ");
-        caption.push_str(spec.colour_by.caption());
-    }
-    if fitted {
-        caption.push_str(&format!(
-            "; lines: fitted {}",
-            spec.circuit.unwrap_or("circuit")
-        ));
-    }
-    caption.push('.');
     Figure {
         name: spec.name.into(),
         title: spec.title.into(),

@@ -46,6 +46,44 @@ pub struct SpectraSpec<'a> {
     pub colour_by: ColourBy,
 }
 
+impl SpectraSpec<'_> {
+    /// The caption of a spectra figure: `what` of N sweeps, how many are shown, what colour
+    /// means, a `note` on the axes, and the fitted circuit when curves are drawn.
+    pub fn caption(
+        &self,
+        what: &str,
+        total: usize,
+        shown: usize,
+        coloured: bool,
+        note: Option<&str>,
+        fitted: bool,
+    ) -> String {
+        let mut caption = format!(
+            "{what} of {total} sweep{}",
+            if total == 1 { "" } else { "s" }
+        );
+        if shown < total {
+            caption.push_str(&format!(" ({shown} evenly spaced in time shown)"));
+        }
+        if coloured {
+            caption.push_str(", ");
+            caption.push_str(self.colour_by.caption());
+        }
+        if let Some(note) = note {
+            caption.push_str("; ");
+            caption.push_str(note);
+        }
+        if fitted {
+            caption.push_str(&format!(
+                "; lines: fitted {}",
+                self.circuit.unwrap_or("circuit")
+            ));
+        }
+        caption.push('.');
+        caption
+    }
+}
+
 /// What the colour of a spectrum says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColourBy {

@@ -63,26 +63,14 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
         series.push(Series::legend_only(SeriesStyle::Line, "fit"));
     }
     let height = panel_height(&series);
-    let mut caption = format!(
-        "Nyquist plot of {} sweep{}",
+    let caption = spec.caption(
+        "Nyquist plot",
         spectra.len(),
-        if spectra.len() == 1 { "" } else { "s" }
+        shown.len(),
+        colour_bar.is_some(),
+        Some("equal axis scales"),
+        fitted > 0,
     );
-    if shown.len() < spectra.len() {
-        caption.push_str(&format!(" ({} evenly spaced in time shown)", shown.len()));
-    }
-    if colour_bar.is_some() {
-        caption.push_str(", ");
-        caption.push_str(spec.colour_by.caption());
-    }
-    caption.push_str("; equal axis scales");
-    if fitted > 0 {
-        caption.push_str(&format!(
-            "; lines: fitted {}",
-            spec.circuit.unwrap_or("circuit")
-        ));
-    }
-    caption.push('.');
     Figure {
         name: spec.name.into(),
         title: spec.title.into(),
