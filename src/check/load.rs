@@ -112,8 +112,9 @@ impl State<'_> {
     fn visit(&mut self, source: SourceFile, main: bool) {
         let ast = match crate::syntax::parse(&source) {
             Ok(ast) => ast,
-            Err(e) => {
-                self.problems.push(Problem::Syntax(e));
+            Err(errors) => {
+                self.problems
+                    .extend(errors.into_iter().map(Problem::Syntax));
                 return;
             }
         };

@@ -44,7 +44,7 @@ pub(crate) fn scan(text: &str, lines: &LineIndex) -> Vec<Comment> {
 
 /// The characters of `text` outside strings and comments, with their byte offsets: what the
 /// brace scanners below look at.
-fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+pub(crate) fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
     text.char_indices().filter(move |&(_, c)| {
         if in_comment {

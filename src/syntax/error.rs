@@ -159,6 +159,80 @@ impl Diagnostic for SyntaxError {
     }
 }
 
+/// Every syntax error found in one file (never empty), in order. As a diagnostic it is the
+/// first error, with the others as related diagnostics, so one render shows them all.
+pub struct SyntaxErrors(Vec<SyntaxError>);
+
+impl SyntaxErrors {
+    /// `errors` must not be empty.
+    pub(crate) fn new(errors: Vec<SyntaxError>) -> Self {
+        assert!(
+            !errors.is_empty(),
+            "a syntax failure has at least one error"
+        );
+        SyntaxErrors(errors)
+    }
+
+    pub fn first(&self) -> &SyntaxError {
+        &self.0[0]
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, SyntaxError> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl IntoIterator for SyntaxErrors {
+    type Item = SyntaxError;
+    type IntoIter = std::vec::IntoIter<SyntaxError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Debug for SyntaxErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+impl fmt::Display for SyntaxErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.first(), f)
+    }
+}
+
+impl std::error::Error for SyntaxErrors {}
+
+impl Diagnostic for SyntaxErrors {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.first().code()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.first().help()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.first().source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.first().labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.0.len() == 1 {
+            return None;
+        }
+        Some(Box::new(self.0[1..].iter().map(|e| e as &dyn Diagnostic)))
+    }
+}
+
 fn list(expected: &[String]) -> String {
     match expected {
         [] => "something else".to_string(),
@@ -221,10 +295,15 @@ pub(crate) fn too_deep(source: &SourceFile, offset: usize) -> SyntaxError {
     }))
 }
 
-/// Converts pest's error into a [`SyntaxError`] for `source`.
-pub(crate) fn from_pest(source: &SourceFile, error: pest::error::Error<Rule>) -> SyntaxError {
-    let text = source.text.as_str();
-    let lines = LineIndex::new(text);
+/// Converts pest's error into a [`SyntaxError`] for `source`. `text` is what was parsed:
+/// the source itself, or the source with statements already reported blanked out (same
+/// offsets; see `recover`).
+pub(crate) fn from_pest(
+    source: &SourceFile,
+    text: &str,
+    error: pest::error::Error<Rule>,
+) -> SyntaxError {
+    let lines = LineIndex::new(&source.text);
     let pos = match error.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
@@ -542,7 +621,7 @@ mod tests {
         ];
         for (text, want) in cases {
             let e = crate::syntax::parse(&SourceFile::new("t.mgp", text)).unwrap_err();
-            match e.kind() {
+            match e.first().kind() {
                 super::SyntaxErrorKind::UnknownKeyword { suggestion, .. } => {
                     assert_eq!(suggestion.as_deref(), Some(want), "{text}")
                 }

@@ -5,7 +5,7 @@ mod analysis;
 mod procedure;
 
 use super::ast::*;
-use super::error::{SyntaxError, from_pest};
+use super::error::SyntaxErrors;
 use super::lines::LineIndex;
 use crate::source::{SourceFile, Span};
 use pest::Parser as _;
@@ -22,14 +22,18 @@ pub(crate) fn is_keyword(rule: Rule) -> bool {
     format!("{rule:?}").starts_with("k_")
 }
 
-pub(crate) fn parse_file(source: &SourceFile) -> Result<Ast, SyntaxError> {
+pub(crate) fn parse_file(source: &SourceFile) -> Result<Ast, SyntaxErrors> {
     let text = source.text.as_str();
     if let Some(offset) = super::comments::too_deep(text, super::error::MAX_DEPTH) {
-        return Err(super::error::too_deep(source, offset));
+        return Err(SyntaxErrors::new(vec![super::error::too_deep(
+            source, offset,
+        )]));
     }
     let pairs = match MgpParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
-        Err(error) => return Err(from_pest(source, error)),
+        Err(error) => {
+            return Err(SyntaxErrors::new(super::recover::all_errors(source, error)));
+        }
     };
     let b = Builder {
         lines: LineIndex::new(text),
