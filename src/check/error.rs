@@ -123,6 +123,11 @@ pub enum ErrorKind {
         path: String,
         reason: String,
     },
+    /// The protocol named on the command line cannot be read.
+    UnreadableProtocol {
+        path: String,
+        reason: String,
+    },
     NotAllowedInImport {
         what: &'static str,
     },
@@ -213,6 +218,7 @@ impl ErrorKind {
             AboveSafetyLimit { .. } => "mgp::check::above_safety_limit",
             ImportCycle { .. } => "mgp::check::import_cycle",
             MissingImport { .. } => "mgp::check::missing_import",
+            UnreadableProtocol { .. } => "mgp::check::unreadable_protocol",
             NotAllowedInImport { .. } => "mgp::check::not_allowed_in_import",
             BadCircuit { .. } => "mgp::check::bad_circuit",
             FitNeedsEis { .. } => "mgp::check::fit_needs_eis",
@@ -292,6 +298,7 @@ impl ErrorKind {
             }
             ImportCycle { chain } => format!("import cycle: {}", chain.join(" → ")),
             MissingImport { path, .. } => format!("cannot read imported file `{path}`"),
+            UnreadableProtocol { path, .. } => format!("cannot read protocol `{path}`"),
             NotAllowedInImport { what } => format!("{what} is not allowed in an imported file"),
             BadCircuit { reason } => format!("bad circuit string: {reason}"),
             FitNeedsEis { what } => format!("{what} measures no impedance"),
@@ -348,7 +355,7 @@ impl ErrorKind {
             SeriesWithoutGalvanostatic => "no galvanostatic step inside".into(),
             AboveSafetyLimit { .. } => "above the limit".into(),
             ImportCycle { .. } => "this import closes the cycle".into(),
-            MissingImport { .. } => "cannot read".into(),
+            MissingImport { .. } | UnreadableProtocol { .. } => "cannot read".into(),
             NotAllowedInImport { .. } => "only definitions may be imported".into(),
             BadCircuit { .. } => "bad circuit".into(),
             FitNeedsEis { .. } => "no EIS here".into(),
@@ -398,8 +405,8 @@ impl ErrorKind {
                     format!("write {} such as {}", an(*expected), expected.example())
                 }
             }
-            NotPositive { .. } => return None,
-            OutOfRange { .. } => return None,
+            NotPositive { what, .. } => format!("give {what} greater than zero"),
+            OutOfRange { range, .. } => format!("give a value {range}"),
             Undefined {
                 suggestion, known, ..
             } => match suggestion {
@@ -465,6 +472,9 @@ impl ErrorKind {
             ImportCycle { .. } => "move the shared definitions into a file both can import".into(),
             MissingImport { reason, .. } => {
                 format!("{reason}; paths are relative to the importing file")
+            }
+            UnreadableProtocol { reason, .. } => {
+                format!("{reason}; give the path of a `.mgp` text file")
             }
             NotAllowedInImport { .. } => {
                 "imported files hold solutions, electrodes, separators, spacers and cells".into()

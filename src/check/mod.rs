@@ -77,7 +77,7 @@ pub fn check_path(path: &Path) -> Result<Checked, CheckFailure> {
             Err(CheckFailure {
                 path: shown.clone(),
                 problems: vec![Problem::Check(CheckError::new(
-                    ErrorKind::MissingImport {
+                    ErrorKind::UnreadableProtocol {
                         path: shown,
                         reason: io_reason(&e),
                     },
