@@ -17,6 +17,7 @@ pub mod fmt;
 pub mod plan;
 pub mod plot;
 pub mod report;
+pub mod resume;
 pub mod run;
 pub mod test;
 

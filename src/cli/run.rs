@@ -11,6 +11,7 @@ use crate::run::interpreter::{Observer, StopFlag};
 use crate::run::journal::{RunStatus, read_journal};
 use crate::run::session::{self, Finished, NewRun};
 use crate::run::summary;
+use super::resume::SimRecord;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -43,12 +44,17 @@ pub struct Args {
     /// The protocol to run (not needed with --resume).
     #[arg(required_unless_present = "resume")]
     pub file: Option<PathBuf>,
-    /// `sim` (built-in simulator) or `methodscript:PORT`.
-    #[arg(long, default_value = "sim", value_parser = parse_instrument)]
-    pub instrument: InstrumentSpec,
-    /// Seed of the simulator's noise (same seed, same data, bit for bit).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// `sim` (built-in simulator, the default) or `methodscript:PORT[,key=value…]`; with
+    /// --resume, the run's own instrument unless given.
+    #[arg(long, value_parser = parse_instrument)]
+    pub instrument: Option<InstrumentSpec>,
+    /// With --resume: allow an instrument of another kind than the run's (simulator vs device).
+    #[arg(long, requires = "resume")]
+    pub switch_instrument: bool,
+    /// Seed of the simulator's noise (same seed, same data, bit for bit) [default: 1, or the
+    /// resumed run's].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Relative EIS noise of the simulator (0 gives exact model output).
     #[arg(long)]
     pub noise: Option<f64>,
@@ -127,17 +133,31 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
     let paced = args.realtime || args.speed.is_some();
     let mut progress = Progress::new(args.quiet, paced);
     let finished = if let Some(dir) = &args.resume {
-        let plan = match crate::run::folder::RunFolder::new(dir).read_plan() {
-            Ok(plan) => plan,
-            Err(error) => {
+        let folder = crate::run::folder::RunFolder::new(dir);
+        let (plan, manifest) = match (folder.read_plan(), folder.read_manifest()) {
+            (Ok(plan), Ok(manifest)) => (plan, manifest),
+            (Err(error), _) | (_, Err(error)) => {
                 eprintln!("error: cannot resume `{}`: {error}", dir.display());
                 return exit::INVALID;
             }
         };
+        let instrument = match super::resume::choose(
+            &manifest.instrument,
+            args.instrument.as_ref(),
+            args.switch_instrument,
+            &dir.display().to_string(),
+        ) {
+            Ok(instrument) => instrument,
+            Err(error) => {
+                super::eprint_diagnostic(&error);
+                return exit::INVALID;
+            }
+        };
         progress.start(&plan);
-        match &args.instrument {
+        match &instrument {
             InstrumentSpec::Sim => {
-                let Some(mut sim) = make_sim(&args) else {
+                let record = super::resume::sim_record(&manifest.instrument);
+                let Some(mut sim) = make_sim(&args, record) else {
                     return exit::INVALID;
                 };
                 session::resume(dir, &mut sim, stop, &mut progress).await
@@ -163,8 +183,9 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
         for warning in &checked.warnings {
             super::eprint_diagnostic(warning);
         }
+        let instrument = args.instrument.clone().unwrap_or(InstrumentSpec::Sim);
         if args.emit_methodscript {
-            return emit_methodscript(&checked.plan, &args.instrument);
+            return emit_methodscript(&checked.plan, &instrument);
         }
         if checked.plan.steps.is_empty() {
             eprintln!(
@@ -183,7 +204,7 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             protocol_text: text,
             plan: checked.plan.clone(),
             out_dir: args.out.clone().unwrap_or_else(|| default_out_dir(file)),
-            seed: matches!(args.instrument, InstrumentSpec::Sim).then_some(args.seed),
+            seed: matches!(instrument, InstrumentSpec::Sim).then_some(args.seed.unwrap_or(1)),
             parameter_set: None,
         };
         let folder = match session::create_folder(&new) {
@@ -194,9 +215,9 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             }
         };
         progress.start(&new.plan);
-        match &args.instrument {
+        match &instrument {
             InstrumentSpec::Sim => {
-                let Some(mut sim) = make_sim(&args) else {
+                let Some(mut sim) = make_sim(&args, SimRecord::default()) else {
                     return exit::INVALID;
                 };
                 // The simulator names its parameter sets (and any override file) in its info.
@@ -243,7 +264,9 @@ fn default_out_dir(file: &Path) -> PathBuf {
     PathBuf::from("runs").join(format!("{stem}-{stamp}"))
 }
 
-fn make_sim(args: &Args) -> Option<SimInstrument> {
+/// The simulator of `args`; settings the command line leaves open come from `record` (a
+/// resumed run's), then the defaults.
+fn make_sim(args: &Args, record: SimRecord) -> Option<SimInstrument> {
     let pace = if args.realtime { Some(1.0) } else { args.speed };
     if let Some(x) = pace
         && !(x.is_finite() && x > 0.0)
@@ -253,9 +276,9 @@ fn make_sim(args: &Args) -> Option<SimInstrument> {
     }
     let defaults = SimOptions::default();
     let options = SimOptions {
-        seed: args.seed,
-        noise: args.noise.unwrap_or(defaults.noise),
-        spread: args.spread,
+        seed: args.seed.or(record.seed).unwrap_or(1),
+        noise: args.noise.or(record.noise).unwrap_or(defaults.noise),
+        spread: args.spread || record.spread,
         params: args.params.clone(),
         pace,
     };

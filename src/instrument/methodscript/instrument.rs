@@ -285,11 +285,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S> {
     fn info(&self) -> InstrumentInfo {
+        // The settings as a spec, with the speed that answered: `mgp run --resume` reconnects
+        // with exactly these.
+        let settings = MethodScriptOptions {
+            baud: Some(self.baud),
+            ..self.options.clone()
+        }
+        .settings();
         InstrumentInfo {
             kind: "methodscript".into(),
             description: self.identity.describe(),
             parameters: serde_json::json!({
                 "port": self.port,
+                "settings": settings,
                 "baud": self.baud,
                 "device_type": self.capabilities.device.code(),
                 "firmware": self.identity.firmware,

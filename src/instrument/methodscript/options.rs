@@ -80,6 +80,52 @@ impl MethodScriptOptions {
         }
     }
 
+    /// The settings that differ from the defaults, in the `key=value,…` form
+    /// [`Self::parse_spec`] reads (recorded in the manifest, so a resumed run reconnects alike).
+    /// Capabilities given as data and the operator mode are not spec settings.
+    pub fn settings(&self) -> String {
+        let d = MethodScriptOptions::default();
+        let mut out: Vec<String> = Vec::new();
+        let on_off = |b: bool| if b { "on" } else { "off" };
+        if let Some(baud) = self.baud {
+            out.push(format!("baud={baud}"));
+        }
+        if self.timeout_s != d.timeout_s {
+            out.push(format!("timeout={}", self.timeout_s));
+        }
+        if self.timeout_slack != d.timeout_slack {
+            out.push(format!("slack={}", self.timeout_slack));
+        }
+        if let Some(speed) = self.clock_scale {
+            out.push(format!("speed={speed}"));
+        }
+        if let Some(device) = self.device_type {
+            out.push(format!("device={}", device.code()));
+        }
+        if self.amplitude != d.amplitude {
+            out.push("amplitude=peak".into());
+        }
+        if self.eis_frequencies != d.eis_frequencies {
+            out.push("eis=per_frequency".into());
+        }
+        if self.literal_style != d.literal_style {
+            out.push("literals=decimal".into());
+        }
+        if self.device_limits != d.device_limits {
+            out.push(format!("device_limits={}", on_off(self.device_limits)));
+        }
+        if self.z_imag_negated != d.z_imag_negated {
+            out.push("zimag=negated".into());
+        }
+        if self.max_consecutive_corrupt != d.max_consecutive_corrupt {
+            out.push(format!("max_corrupt={}", self.max_consecutive_corrupt));
+        }
+        if self.take_over_busy != d.take_over_busy {
+            out.push(format!("take_over={}", on_off(self.take_over_busy)));
+        }
+        out.join(",")
+    }
+
     /// Parses `PORT[,key=value…]` (the part after `methodscript:`). Keys: `baud`, `timeout`
     /// (s), `slack`, `speed` (clock scale), `device` (`espico`, `es4_hr`, `nexus`…),
     /// `amplitude` (`rms`|`peak`), `eis` (`sweep`|`per_frequency`), `literals`
@@ -240,6 +286,17 @@ mod tests {
         assert_eq!(o.clock_scale, Some(100.0));
         assert_eq!(o.amplitude, Amplitude::Peak);
         assert_eq!(o.device_type, Some(DeviceType::EmStat4Hr));
+    }
+
+    #[test]
+    fn settings_round_trip_through_a_spec() {
+        let spec = "/dev/x,baud=921600,timeout=3,slack=4,speed=250,device=es4_hr,amplitude=peak,\
+                    eis=per_frequency,literals=decimal,device_limits=off,zimag=negated,\
+                    max_corrupt=3,take_over=yes";
+        let (_, options) = MethodScriptOptions::parse_spec(spec).unwrap();
+        let again = format!("/dev/x,{}", options.settings());
+        assert_eq!(MethodScriptOptions::parse_spec(&again).unwrap().1, options);
+        assert_eq!(MethodScriptOptions::default().settings(), "");
     }
 
     #[test]
