@@ -106,6 +106,24 @@ fn a_resumed_dry_run_continues_the_model_state() {
         ))
         .unwrap();
     assert_eq!(resumed.outcome.status, RunStatus::Completed);
+    // After the replay, readings carry the run's time axis as their records do; the
+    // simulator's journal stays free of wall times (identical for a seed).
+    let records = read_journal(&split.out_dir.join("journal.jsonl"))
+        .unwrap()
+        .records;
+    let resumed_at = records
+        .iter()
+        .position(|r| matches!(r.event, mgp::run::journal::Event::RunResumed { .. }))
+        .unwrap();
+    assert!(records.iter().all(|r| r.utc.is_none()));
+    let mut shifted = 0;
+    for record in &records[resumed_at..] {
+        if let mgp::run::journal::Event::Reading { reading } = &record.event {
+            assert_eq!(reading.t_s(), record.t_s, "{record:?}");
+            shifted += 1;
+        }
+    }
+    assert!(shifted > 0);
 
     let expected = spectra(&whole.out_dir, 2);
     let actual = spectra(&split.out_dir, 2);

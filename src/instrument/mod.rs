@@ -52,6 +52,18 @@ impl Reading {
             | Reading::Raw { t_s, .. } => *t_s,
         }
     }
+
+    /// The same reading `by_s` later (onto a resumed run's time axis).
+    pub fn shifted(mut self, by_s: f64) -> Reading {
+        match &mut self {
+            Reading::Ocv { t_s, .. }
+            | Reading::EisPoint { t_s, .. }
+            | Reading::Galvano { t_s, .. }
+            | Reading::Warning { t_s, .. }
+            | Reading::Raw { t_s, .. } => *t_s += by_s,
+        }
+        self
+    }
 }
 
 /// What the receiver of a reading wants next.
@@ -170,6 +182,13 @@ pub trait Instrument {
     /// is resumed (the simulator); a real cell keeps its own state.
     fn replays_history(&self) -> bool {
         false
+    }
+
+    /// Instrument seconds per wall-clock second, to turn a pause between two sessions of a
+    /// resumed run into a gap on the run's time axis: 1 for a real device, the pacing factor
+    /// of an emulator, 0 where wall time does not move the instrument's clock.
+    fn clock_scale(&self) -> f64 {
+        1.0
     }
 
     async fn rest(

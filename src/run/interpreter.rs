@@ -394,6 +394,13 @@ impl Sink for JournalSink<'_> {
             }
             _ => None,
         };
+        // The reading's own time goes onto the run's axis with the record's: they agree after
+        // a resume too.
+        let reading = if self.offset == 0.0 {
+            reading
+        } else {
+            reading.shifted(self.offset)
+        };
         self.event(t, Event::Reading { reading })?;
         self.observer.clock(self.offset + t);
         if self.stop.is_raised() {

@@ -23,6 +23,21 @@ pub struct Record {
     pub step: Option<usize>,
     #[serde(flatten)]
     pub event: Event,
+    /// UTC wall time of the write (RFC 3339, ms), on runs whose instrument keeps real time:
+    /// a resumed run measures the pause from the last one. Absent on the simulator's journals
+    /// (which stay identical for a seed) and in journals written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc: Option<String>,
+}
+
+impl Record {
+    /// The wall time of the write, when it was recorded.
+    pub fn wall_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let utc = self.utc.as_deref()?;
+        chrono::DateTime::parse_from_rfc3339(utc)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
 }
 
 /// How a step ended.
@@ -110,6 +125,8 @@ pub struct JournalWriter {
     file: File,
     path: PathBuf,
     next_seq: u64,
+    /// Stamp each record with the UTC wall time ([`Record::utc`]).
+    wall_clock: bool,
 }
 
 impl JournalWriter {
@@ -120,6 +137,7 @@ impl JournalWriter {
             file,
             path: path.to_path_buf(),
             next_seq: 0,
+            wall_clock: false,
         })
     }
 
@@ -135,7 +153,13 @@ impl JournalWriter {
             file,
             path: path.to_path_buf(),
             next_seq,
+            wall_clock: false,
         })
+    }
+
+    /// From now on, stamp every record with the UTC wall time.
+    pub fn stamp_wall_clock(&mut self) {
+        self.wall_clock = true;
     }
 
     pub fn path(&self) -> &Path {
@@ -149,6 +173,9 @@ impl JournalWriter {
             t_s,
             step,
             event,
+            utc: self.wall_clock.then(|| {
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            }),
         };
         let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
         line.push(b'\n');
@@ -242,6 +269,7 @@ mod tests {
         );
 
         let mut resumed = JournalWriter::append(&path, 2).unwrap();
+        resumed.stamp_wall_clock();
         resumed
             .write(
                 3.0,
@@ -254,5 +282,9 @@ mod tests {
         let contents = read_journal(&path).unwrap();
         assert_eq!(contents.records.len(), 3);
         assert_eq!(contents.bad_lines, vec![3]);
+        // Only the stamped writer's record carries a wall time, and it reads back.
+        assert!(contents.records[1].utc.is_none());
+        let stamped = contents.records[2].wall_time().expect("a wall time");
+        assert!((chrono::Utc::now() - stamped).num_seconds().abs() < 3600);
     }
 }

@@ -109,6 +109,9 @@ pub async fn start<I: Instrument>(
         .map_err(out_dir_error(&run.out_dir))?;
     let mut journal =
         JournalWriter::create(&folder.journal()).map_err(out_dir_error(&run.out_dir))?;
+    if !instrument.replays_history() {
+        journal.stamp_wall_clock();
+    }
     journal
         .write(
             0.0,
@@ -140,7 +143,9 @@ pub async fn start<I: Instrument>(
 }
 
 /// Continues an interrupted or failed run in its own folder from the first step that did not
-/// complete. Journal times continue from the last record, so the pause shows as a gap.
+/// complete. On a model that replays its history, journal times continue from the last
+/// record; on a real cell, which kept ageing, they continue from the last record plus the wall
+/// time since it was written (× [`Instrument::clock_scale`]), so the pause shows as a gap.
 pub async fn resume<I: Instrument>(
     dir: &Path,
     instrument: &mut I,
@@ -180,11 +185,27 @@ pub async fn resume<I: Instrument>(
     let last = contents.records.last();
     let previous_t_s = last.map_or(0.0, |r| r.t_s);
     let next_seq = last.map_or(0, |r| r.seq + 1);
+    let pause_s = if instrument.replays_history() {
+        0.0
+    } else {
+        let since = last
+            .and_then(|r| r.wall_time())
+            .or_else(|| journal_mtime(&folder.journal()));
+        since.map_or(0.0, |t| {
+            let wall_s = (chrono::Utc::now() - t).num_milliseconds() as f64 / 1000.0;
+            // A wall clock set back between the sessions gives no gap rather than a negative one.
+            wall_s.max(0.0) * instrument.clock_scale()
+        })
+    };
+    let resumed_t_s = previous_t_s + pause_s;
     let mut journal =
         JournalWriter::append(&folder.journal(), next_seq).map_err(out_dir_error(dir))?;
+    if !instrument.replays_history() {
+        journal.stamp_wall_clock();
+    }
     journal
         .write(
-            previous_t_s,
+            resumed_t_s,
             None,
             Event::RunResumed {
                 from_step: first_incomplete,
@@ -201,11 +222,17 @@ pub async fn resume<I: Instrument>(
         .map_err(out_dir_error(dir))?;
     let start = Start {
         step: first_incomplete,
-        t_offset_s: previous_t_s,
+        t_offset_s: resumed_t_s,
     };
     let wall = Instant::now();
     let outcome = execute(&plan, instrument, &mut journal, start, stop, observer).await?;
     finish(&folder, &plan, &mut manifest, &mut journal, outcome, wall)
+}
+
+/// When the journal was last written (for journals from before records carried a wall time).
+fn journal_mtime(path: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some(modified.into())
 }
 
 fn finish(

@@ -319,6 +319,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         self.origin_offset_s + self.origin.elapsed().as_secs_f64() * self.clock_scale
     }
 
+    fn clock_scale(&self) -> f64 {
+        self.clock_scale
+    }
+
     fn step_starting(&mut self, index: usize) {
         // The interpreter says which step comes next, so a resumed run's first step is never
         // mistaken for an identical earlier one.
