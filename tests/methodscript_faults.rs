@@ -87,13 +87,27 @@ async fn disconnect_mid_step_keeps_the_readings_before_it() {
 }
 
 #[tokio::test]
+async fn silence_on_a_paced_device_allows_its_sampling_interval() {
+    let mut journal = Journal::default();
+    let (result, _instrument, _emulator) =
+        hold(&["--speed", "100", "--silence-after", "5"], &mut journal).await;
+    // 1 s timeout + 1.5 × the 1 s sampling interval, which is 10 ms of wall time at 100×.
+    assert!(
+        matches!(result, Err(InstrumentError::Timeout(t)) if (t - 1.015).abs() < 1e-6),
+        "{result:?}"
+    );
+    assert_eq!(journal.data(), 5);
+}
+
+#[tokio::test]
 async fn silence_is_a_timeout() {
     let mut journal = Journal::default();
     let (result, _instrument, _emulator) =
         hold(&["--speed", "inf", "--silence-after", "5"], &mut journal).await;
-    // 1 s timeout + 1.5 × the 1 s sampling interval.
+    // The 1 s timeout alone: an unpaced emulator's planned sampling interval takes no wall
+    // time (a paced device would be allowed 1.5 × its interval on top).
     assert!(
-        matches!(result, Err(InstrumentError::Timeout(t)) if (t - 2.5).abs() < 1e-6),
+        matches!(result, Err(InstrumentError::Timeout(t)) if (t - 1.0).abs() < 1e-6),
         "{result:?}"
     );
     assert_eq!(journal.data(), 5);

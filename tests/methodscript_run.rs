@@ -250,6 +250,40 @@ async fn run_protocol(
     (plan, finished)
 }
 
+/// The size of what an expect compares with (its target or bound).
+fn check_scale(check: &mgp::plan::Check) -> f64 {
+    use mgp::plan::Check;
+    match *check {
+        Check::Within { target, .. } | Check::PlusMinus { target, .. } => target.abs(),
+        Check::Between { low, high } => low.abs().max(high.abs()),
+        Check::Above { bound } | Check::Below { bound } => bound.abs(),
+    }
+}
+
+/// The expects of two analysed runs agree: same verdicts, values within 1 % (of the value, or
+/// of the expect's target for a value near zero, such as a drift of a few ppm).
+fn same_expects(real: &std::path::Path, dry: &std::path::Path, name: &str) {
+    let real = analyze_run(real).unwrap();
+    let dry = analyze_run(dry).unwrap();
+    assert_eq!(real.expects.len(), dry.expects.len(), "{name}");
+    for (a, b) in real.expects.iter().zip(&dry.expects) {
+        assert_eq!(
+            a.pass, b.pass,
+            "{name}: {}: {} vs {}",
+            a.text, a.display, b.display
+        );
+        if let (Some(x), Some(y)) = (a.value, b.value) {
+            assert!(
+                (x - y).abs() <= 0.01 * y.abs().max(check_scale(&b.check)),
+                "{name}: {}: {} vs {}",
+                a.text,
+                a.display,
+                b.display
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_protocol_runs_to_completion_on_the_emulator() {
     let dir = tempfile::tempdir().unwrap();
@@ -264,15 +298,39 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
         if plan.steps.is_empty() {
             continue;
         }
-        let out = dir.path().join(path.file_stem().unwrap());
-        let (_, finished) = run_protocol(&path, &["--source", "sim", "--speed", "inf"], &out).await;
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let out = dir.path().join(&name);
+        // Unpaced: the driver keeps a virtual clock, so the run has the plan's times.
+        let (_, finished) = run_protocol(
+            &path,
+            &["--source", "sim", "--noise", "0", "--speed", "inf"],
+            &out,
+        )
+        .await;
         assert_eq!(
             finished.manifest.status,
             RunStatus::Completed,
-            "{}: {:?}",
-            path.display(),
+            "{name}: {:?}",
             finished.manifest.reason
         );
+        assert_eq!(finished.manifest.instrument.parameters["clock"], "virtual");
+        // Capacity-limited holds may end at a potential limit, as in a dry-run; the 0.1 s OCP
+        // before each sweep at open circuit is the device's own, not the plan's.
+        let mut sim = SimInstrument::new(SimOptions {
+            seed: 0,
+            noise: 0.0,
+            ..SimOptions::default()
+        })
+        .unwrap();
+        let dry = run(&plan, &mut sim, &dir.path().join(format!("{name}-dry"))).await;
+        let elapsed = finished.manifest.elapsed_s.unwrap();
+        let expected = dry.manifest.elapsed_s.unwrap();
+        assert!(
+            (elapsed - expected).abs() <= 1e-3 * expected + 1.0,
+            "{name}: {elapsed} s on the emulator vs {expected} s dry-run ({} s planned)",
+            plan.total_duration_s
+        );
+        same_expects(&finished.folder.dir, &dry.folder.dir, &name);
     }
 }
 

@@ -25,7 +25,7 @@ pub struct Identity {
     pub methodscript_version: String,
     pub serial: String,
     /// Speed factor advertised by the mgp emulator (`mgp-emulator speed=X` in its firmware
-    /// string); `None` for real devices.
+    /// string; infinite for an unpaced one); `None` for real devices.
     pub emulator_speed: Option<f64>,
 }
 
@@ -188,7 +188,7 @@ fn emulator_speed(firmware: &str) -> Option<f64> {
         .split_whitespace()
         .find_map(|word| word.strip_prefix("speed="))
         .and_then(|v| v.parse::<f64>().ok())
-        .filter(|v| v.is_finite() && *v > 0.0)
+        .filter(|v| *v > 0.0)
 }
 
 /// How an abort went.
@@ -331,6 +331,10 @@ mod tests {
     fn emulator_speed_is_read_from_the_firmware_string() {
         assert_eq!(emulator_speed("1.3#mgp-emulator speed=250"), Some(250.0));
         assert_eq!(emulator_speed("1.3 speed=250"), None);
-        assert_eq!(emulator_speed("mgp-emulator speed=inf"), None);
+        assert_eq!(
+            emulator_speed("mgp-emulator speed=inf"),
+            Some(f64::INFINITY)
+        );
+        assert_eq!(emulator_speed("mgp-emulator speed=nan"), None);
     }
 }

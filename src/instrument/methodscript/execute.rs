@@ -63,7 +63,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             Expect::Samples { interval_s, .. } => Some(interval_s),
             _ => None,
         };
-        let mut decoder = Decoder::new(script.header.kind, interval, self.now_s());
+        let began_s = self.now_s();
+        let mut decoder = Decoder::new(script.header.kind, interval, began_s);
         decoder.planned_current_a = checks.planned_current_a;
         decoder.z_imag_negated = self.options.z_imag_negated;
         let mut status = StatusWatch::default();
@@ -118,8 +119,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                 }
             };
             last_activity = Instant::now();
-            let now = self.now_s();
             let parsed = parse_line(&line);
+            if matches!(parsed, DeviceLine::Package(_)) {
+                // An unpaced device's clock: the package's planned time.
+                self.advance_virtual(began_s + script.expect.planned_at_s(packages));
+            }
+            let now = self.now_s();
             if !matches!(parsed, DeviceLine::Unparsed(_)) {
                 corrupt_run = 0;
             }
@@ -237,6 +242,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     }
                 }
             }
+        }
+        if !stop_sent && packages >= script.expect.planned_packages() {
+            // Ran to its end: on a virtual clock, the script's whole planned time has passed
+            // (a rest goes on after its last sample). Ended early, it stays at the last package.
+            self.advance_virtual(began_s + script.expect.duration_s());
         }
         if let Expect::Eis { frequencies_hz, .. } = &script.expect {
             if !stop_sent && packages < frequencies_hz.len() {

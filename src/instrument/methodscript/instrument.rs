@@ -8,7 +8,10 @@
 //! Time: [`Instrument::now_s`] is the wall clock since [`connect`] (restarted by `prepare`),
 //! multiplied by the clock scale: 1 for a real device, the pacing factor of the mgp emulator
 //! (read from its firmware string unless set), so that a paced emulation runs on the plan's
-//! time axis.
+//! time axis. An unpaced emulator (`--speed inf`) answers as fast as it can, so wall time
+//! means nothing there: the driver keeps a virtual clock instead, advanced by each script's
+//! planned device time (sample intervals, rest lengths, EIS point durations from the plan's
+//! `EisTiming`), and the run has the plan's times as a dry-run does.
 
 use super::capabilities::{self, Capabilities, CapabilityReport};
 use super::device::{self, Identity, Probe, ProbeTimings};
@@ -35,7 +38,10 @@ use tokio_serial::SerialPortBuilderExt;
 pub struct MethodScriptInstrument<S = tokio_serial::SerialStream> {
     pub(super) link: Link<S>,
     pub(super) options: MethodScriptOptions,
+    /// Instrument seconds per wall second; infinite for an unpaced emulator.
     pub(super) clock_scale: f64,
+    /// The virtual clock (s since `origin_offset_s`) when the device is unpaced.
+    pub(super) virtual_s: Option<f64>,
     pub(super) last_channel: u32,
     port: String,
     baud: u32,
@@ -151,6 +157,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             operator: Operator::new(options.operator),
             options,
             clock_scale,
+            virtual_s: clock_scale.is_infinite().then_some(0.0),
             last_channel: 0,
             port: port.to_string(),
             baud,
@@ -199,6 +206,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     pub fn set_clock(&mut self, t_s: f64) {
         self.origin = std::time::Instant::now();
         self.origin_offset_s = t_s;
+        if let Some(v) = &mut self.virtual_s {
+            *v = 0.0;
+        }
+    }
+
+    /// Moves the virtual clock (of an unpaced device) forward to `t_s`; no effect on a clock
+    /// that follows the wall clock.
+    pub(super) fn advance_virtual(&mut self, t_s: f64) {
+        if let Some(v) = &mut self.virtual_s {
+            *v = v.max(t_s - self.origin_offset_s);
+        }
+    }
+
+    /// Clock jitter to allow for when matching requests to plan steps: 100 ms of wall time in
+    /// instrument seconds, or none to speak of on a virtual clock.
+    fn clock_slack_s(&self) -> f64 {
+        if self.virtual_s.is_some() {
+            1e-3
+        } else {
+            0.1 * self.clock_scale
+        }
     }
 
     fn timing(&self) -> EisTiming {
@@ -208,8 +236,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
     /// The step index for a header (when the plan is known).
     fn locate(&mut self, cell: &str, request: Request<'_>) -> Option<usize> {
         let now = self.now_s();
-        // 100 ms of wall-clock jitter, in instrument seconds.
-        let slack = 0.1 * self.clock_scale;
+        let slack = self.clock_slack_s();
         let plan = self.plan.as_ref()?;
         self.tracker.locate(plan, cell, request, now, slack)
     }
@@ -278,7 +305,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
         let origin = self.origin;
         let offset = self.origin_offset_s;
         let scale = self.clock_scale;
-        let now = move || offset + origin.elapsed().as_secs_f64() * scale;
+        let frozen = self.virtual_s;
+        // An operator's answer takes no time on a virtual clock.
+        let now = move || match frozen {
+            Some(v) => offset + v,
+            None => offset + origin.elapsed().as_secs_f64() * scale,
+        };
         self.operator.ask(message, sink, &now).await
     }
 }
@@ -303,7 +335,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
                 "firmware": self.identity.firmware,
                 "methodscript_version": self.identity.methodscript_version,
                 "serial": self.identity.serial,
-                "clock_scale": self.clock_scale,
+                "clock_scale": self.clock_scale.is_finite().then_some(self.clock_scale),
+                "clock": if self.virtual_s.is_some() { "virtual" } else { "wall" },
                 "timeout_s": self.options.timeout_s,
                 "timeout_slack": self.options.timeout_slack,
                 "amplitude": self.script_options.amplitude,
@@ -316,11 +349,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
     }
 
     fn now_s(&self) -> f64 {
-        self.origin_offset_s + self.origin.elapsed().as_secs_f64() * self.clock_scale
+        match self.virtual_s {
+            Some(v) => self.origin_offset_s + v,
+            None => self.origin_offset_s + self.origin.elapsed().as_secs_f64() * self.clock_scale,
+        }
     }
 
     fn clock_scale(&self) -> f64 {
-        self.clock_scale
+        // A pause between sessions does not move a virtual clock.
+        if self.virtual_s.is_some() {
+            0.0
+        } else {
+            self.clock_scale
+        }
     }
 
     fn step_starting(&mut self, index: usize) {

@@ -116,6 +116,37 @@ impl Expect {
             Expect::Nothing => 0.0,
         }
     }
+
+    /// How many packages the script sends when it runs to its end.
+    pub fn planned_packages(&self) -> usize {
+        match self {
+            Expect::Samples {
+                interval_s,
+                duration_s,
+            } => (duration_s / interval_s + 1e-9).floor() as usize,
+            Expect::Eis { gaps_s, .. } => gaps_s.len(),
+            Expect::Silent { .. } | Expect::Nothing => 0,
+        }
+    }
+
+    /// Planned device time from the script's start to package `index` (0-based).
+    pub fn planned_at_s(&self, index: usize) -> f64 {
+        match self {
+            Expect::Samples { interval_s, .. } => (index + 1) as f64 * interval_s,
+            Expect::Eis { gaps_s, .. } => gaps_s.iter().take(index + 1).sum(),
+            Expect::Silent { duration_s } => *duration_s,
+            Expect::Nothing => 0.0,
+        }
+    }
+
+    /// Planned device time of the whole script, run to its end.
+    pub fn duration_s(&self) -> f64 {
+        match self {
+            Expect::Samples { duration_s, .. } | Expect::Silent { duration_s } => *duration_s,
+            Expect::Eis { gaps_s, .. } => gaps_s.iter().sum(),
+            Expect::Nothing => 0.0,
+        }
+    }
 }
 
 /// A script ready to send.
