@@ -360,3 +360,49 @@ fn a_device_run_is_not_resumed_on_another_kind_of_instrument_unless_asked() {
     assert_eq!(manifest["status"], "completed");
     assert_eq!(manifest["instrument"]["kind"], "sim");
 }
+
+#[test]
+fn a_non_interactive_device_run_with_operator_steps_is_refused_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // /dev/null is no device: the refusal must come before any connection attempt.
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            "protocols/mg-operando-li2s8.mgp",
+            "--non-interactive",
+            "--instrument",
+            "methodscript:/dev/null",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("mgp::run::operator_needed"), "{stderr}");
+    assert!(stderr.contains("add ps_stock"), "labels the step: {stderr}");
+    assert!(stderr.contains("--confirm-all"), "{stderr}");
+    assert!(!out.exists(), "nothing was started");
+}
+
+#[test]
+fn a_device_that_cannot_be_opened_leaves_no_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            "protocols/mg-symmetric-ocv.mgp",
+            "--instrument",
+            "methodscript:/dev/mgp-no-such-port",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/dev/mgp-no-such-port"), "{stderr}");
+    assert!(!out.exists(), "an empty folder could not be resumed");
+}

@@ -19,6 +19,7 @@ pub mod plot;
 pub mod report;
 pub mod resume;
 pub mod run;
+pub mod run_checks;
 pub mod test;
 
 /// Exit codes shared by all subcommands.

@@ -12,6 +12,8 @@ use crate::run::journal::{RunStatus, read_journal};
 use crate::run::session::{self, Finished, NewRun};
 use crate::run::summary;
 use super::resume::SimRecord;
+use super::run_checks;
+use crate::source::SourceFile;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -153,6 +155,18 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
                 return exit::INVALID;
             }
         };
+        if nobody_for_operator_steps(&args, &instrument) {
+            // Only the steps still to run matter; the protocol text is in the manifest.
+            let from = read_journal(&folder.journal())
+                .ok()
+                .and_then(|c| session::first_incomplete_step(&plan, &c.records))
+                .unwrap_or(0);
+            let source = SourceFile::new(&manifest.protocol_path, &manifest.protocol_text);
+            if let Err(error) = run_checks::operator_steps(&plan, from, Some(&source)) {
+                super::eprint_diagnostic(&error);
+                return exit::INVALID;
+            }
+        }
         progress.start(&plan);
         match &instrument {
             InstrumentSpec::Sim => {
@@ -166,6 +180,10 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
                 let Some(mut device) = connect_device(port, options, &args).await else {
                     return exit::RUNTIME;
                 };
+                if let Err(error) = reconnects_possible(&args, &device, &plan) {
+                    super::eprint_diagnostic(&error);
+                    return exit::INVALID;
+                }
                 session::resume(dir, &mut device, stop, &mut progress).await
             }
         }
@@ -207,6 +225,16 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             seed: matches!(instrument, InstrumentSpec::Sim).then_some(args.seed.unwrap_or(1)),
             parameter_set: None,
         };
+        if nobody_for_operator_steps(&args, &instrument)
+            && let Err(error) =
+                run_checks::operator_steps(&new.plan, 0, checked.sources.first())
+        {
+            super::eprint_diagnostic(&error);
+            return exit::INVALID;
+        }
+        // A folder this run creates is removed again if the device never answers (an empty
+        // folder could not be resumed).
+        let folder_existed = new.out_dir.exists();
         let folder = match session::create_folder(&new) {
             Ok(folder) => folder,
             Err(error) => {
@@ -226,8 +254,18 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             }
             InstrumentSpec::MethodScript(port, options) => {
                 let Some(mut device) = connect_device(port, options, &args).await else {
+                    if !folder_existed {
+                        let _ = std::fs::remove_dir(&new.out_dir);
+                    }
                     return exit::RUNTIME;
                 };
+                if let Err(error) = reconnects_possible(&args, &device, &new.plan) {
+                    super::eprint_diagnostic(&error);
+                    if !folder_existed {
+                        let _ = std::fs::remove_dir(&new.out_dir);
+                    }
+                    return exit::INVALID;
+                }
                 // Before anything is sent: can this device do the plan? Problems point at the
                 // protocol's lines.
                 if let Err(report) = device.check_plan(&new.plan) {
@@ -254,6 +292,34 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             exit::RUNTIME
         }
     }
+}
+
+/// A device run with `--non-interactive` and without `--confirm-all`: operator steps would
+/// fail when reached, so they are refused before the run starts. (The simulator performs
+/// additions and prompts itself.)
+fn nobody_for_operator_steps(args: &Args, instrument: &InstrumentSpec) -> bool {
+    matches!(instrument, InstrumentSpec::MethodScript(..))
+        && args.non_interactive
+        && !args.confirm_all
+}
+
+/// On a device with fewer channels than the plan has measured cells, the operator reconnects
+/// cells between steps: not possible in a `--non-interactive` run without `--confirm-all`.
+fn reconnects_possible(
+    args: &Args,
+    device: &MethodScriptInstrument,
+    plan: &crate::plan::Plan,
+) -> Result<(), run_checks::OperatorNeeded> {
+    let cells = crate::instrument::methodscript::capabilities::measured_cells(plan).len();
+    let channels = device.capabilities().channels;
+    if args.non_interactive && !args.confirm_all && cells > channels as usize {
+        return Err(run_checks::reconnects_needed(
+            cells,
+            channels,
+            device.capabilities().device.name(),
+        ));
+    }
+    Ok(())
 }
 
 fn default_out_dir(file: &Path) -> PathBuf {

@@ -164,20 +164,7 @@ pub async fn resume<I: Instrument>(
         .read_plan()
         .map_err(|e| folder_error(e.to_string()))?;
     let contents = read_journal(&folder.journal()).map_err(|e| folder_error(e.to_string()))?;
-    let done: Vec<usize> = contents
-        .records
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.event,
-                Event::StepEnded {
-                    status: StepStatus::Completed | StepStatus::Limited
-                }
-            )
-        })
-        .filter_map(|r| r.step)
-        .collect();
-    let Some(first_incomplete) = (0..plan.steps.len()).find(|i| !done.contains(i)) else {
+    let Some(first_incomplete) = first_incomplete_step(&plan, &contents.records) else {
         return Err(SessionError::NothingToResume {
             path: dir.display().to_string(),
         });
@@ -227,6 +214,24 @@ pub async fn resume<I: Instrument>(
     let wall = Instant::now();
     let outcome = execute(&plan, instrument, &mut journal, start, stop, observer).await?;
     finish(&folder, &plan, &mut manifest, &mut journal, outcome, wall)
+}
+
+/// The first step of `plan` the journal does not show as done (completed, or ended at a
+/// limit): where a resumed run starts. `None` when every step is done.
+pub fn first_incomplete_step(plan: &Plan, records: &[super::journal::Record]) -> Option<usize> {
+    let done: Vec<usize> = records
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::StepEnded {
+                    status: StepStatus::Completed | StepStatus::Limited
+                }
+            )
+        })
+        .filter_map(|r| r.step)
+        .collect();
+    (0..plan.steps.len()).find(|i| !done.contains(i))
 }
 
 /// When the journal was last written (for journals from before records carried a wall time).
