@@ -406,3 +406,25 @@ fn a_device_that_cannot_be_opened_leaves_no_run_folder() {
     assert!(stderr.contains("/dev/mgp-no-such-port"), "{stderr}");
     assert!(!out.exists(), "an empty folder could not be resumed");
 }
+
+#[test]
+fn emit_methodscript_checks_the_device_like_a_run() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            "protocols/mg-symmetric-ocv.mgp",
+            "--emit-methodscript",
+            "--instrument",
+            "methodscript:/dev/null,device=espico",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("mgp::instrument::capability"), "{stderr}");
+    assert!(
+        stderr.contains("1 MHz but the EmStat Pico stops at 200 kHz"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no scripts the device would refuse");
+}

@@ -203,7 +203,7 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
         }
         let instrument = args.instrument.clone().unwrap_or(InstrumentSpec::Sim);
         if args.emit_methodscript {
-            return emit_methodscript(&checked.plan, &instrument);
+            return emit_methodscript(&checked.plan, &instrument, checked.sources.first());
         }
         if checked.plan.steps.is_empty() {
             eprintln!(
@@ -447,8 +447,13 @@ async fn connect_device(
     }
 }
 
-fn emit_methodscript(plan: &crate::plan::Plan, instrument: &InstrumentSpec) -> u8 {
-    use crate::instrument::methodscript::{capabilities::DeviceType, script, scripts_for_device};
+fn emit_methodscript(
+    plan: &crate::plan::Plan,
+    instrument: &InstrumentSpec,
+    source: Option<&SourceFile>,
+) -> u8 {
+    use crate::instrument::methodscript::capabilities::{self, DeviceType};
+    use crate::instrument::methodscript::{script, scripts_for_device};
     let scripts = match instrument {
         InstrumentSpec::MethodScript(_, options) => {
             // Without a device to ask, the stated type (or a Nexus) stands for it.
@@ -458,6 +463,17 @@ fn emit_methodscript(plan: &crate::plan::Plan, instrument: &InstrumentSpec) -> u
                     .unwrap_or(DeviceType::Nexus)
                     .capabilities()
             });
+            // The same check as before a run: scripts a device would refuse are not printed.
+            if let Err(report) = capabilities::check_plan(plan, &capabilities) {
+                let report = match source {
+                    Some(source) => report.with_source(source),
+                    None => report,
+                };
+                super::eprint_diagnostic(&report);
+                if report.has_errors() {
+                    return exit::INVALID;
+                }
+            }
             scripts_for_device(plan, capabilities, options)
         }
         InstrumentSpec::Sim => script::scripts_for_plan(plan),
