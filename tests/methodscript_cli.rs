@@ -119,11 +119,17 @@ fn emit_methodscript_prints_what_would_be_sent() {
         ])
         .args([
             "--instrument",
-            "methodscript:/dev/null,device=es4_hr,amplitude=peak",
+            // A Nexus reaches the protocol's 1 MHz (an EmStat4 stops at 200 kHz).
+            "methodscript:/dev/null,device=nexus1,amplitude=peak",
         ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(
         text.starts_with("e\n# mgp step=0 cell=lean kind=eis"),
@@ -427,4 +433,36 @@ fn emit_methodscript_checks_the_device_like_a_run() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty(), "no scripts the device would refuse");
+}
+
+#[test]
+fn a_misspelt_setting_gets_did_you_mean() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args([
+            "run",
+            "protocols/mg-symmetric-ocv.mgp",
+            "--instrument",
+            "methodscript:/dev/null,amplitud=peak",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown setting `amplitud`"), "{stderr}");
+    assert!(stderr.contains("did you mean `amplitude`?"), "{stderr}");
+}
+
+#[test]
+fn run_help_documents_the_device_settings() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["run", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for key in [
+        "baud=", "timeout=", "slack=", "speed=", "device=", "amplitude=", "eis=", "literals=",
+        "device_limits=", "zimag=", "max_corrupt=", "take_over=",
+    ] {
+        assert!(help.contains(key), "`{key}` missing from mgp run --help");
+    }
 }
