@@ -47,19 +47,23 @@ pub struct Args {
     /// The protocol to run (not needed with --resume).
     #[arg(required_unless_present = "resume")]
     pub file: Option<PathBuf>,
-    /// `sim` (built-in simulator, the default) or `methodscript:PORT[,key=value…]`; with
-    /// --resume, the run's own instrument unless given.
+    /// `sim` (built-in simulator, the default) or `methodscript:PORT[,key=value…]`;
+    /// with --resume, the run's own instrument unless given.
     ///
-    /// MethodSCRIPT settings (default in brackets): baud=230400|921600 [try both];
-    /// timeout=SECONDS of silence beyond the planned gap [5]; slack=X times the planned gap
-    /// [2]; speed=X instrument seconds per wall second [1, or the emulator's];
-    /// device=espico|es4_lr|es4_hr|mes4lr|mes4hr|nexus1 [as identified];
-    /// amplitude=rms|peak, how the EIS amplitude is sent [rms]; eis=sweep|per_frequency
-    /// [sweep]; literals=integer|decimal [integer]; device_limits=on|off, the device also ends
-    /// a hold at a limit [on]; zimag=as_sent|negated, the device's sign of Z'' [as_sent];
-    /// max_corrupt=N unreadable lines in a row before the link counts as broken [10];
-    /// take_over=yes|no, abort a script already running on the device [no].
+    /// MethodSCRIPT settings [default]:
+    ///   baud=230400|921600       serial speed [try both]
+    ///   timeout=S, slack=X       silence allowed: S + X × the planned gap [5, 2]
+    ///   speed=X                  instrument seconds per wall second [1, or the emulator's]
+    ///   device=espico|es4_lr|es4_hr|mes4lr|mes4hr|nexus1   [as identified]
+    ///   amplitude=rms|peak       how the EIS amplitude is sent [rms]
+    ///   eis=sweep|per_frequency  one EIS loop per sweep or per frequency [sweep]
+    ///   literals=integer|decimal script number style [integer]
+    ///   device_limits=on|off     the device also ends a hold at a limit [on]
+    ///   zimag=as_sent|negated    the device's sign of Z'' [as_sent]
+    ///   max_corrupt=N            bad lines in a row before the link is broken [10]
+    ///   take_over=yes|no         abort a script already running on the device [no]
     /// Example: methodscript:/dev/ttyACM0,baud=921600,amplitude=peak
+    #[arg(verbatim_doc_comment)]
     #[arg(long, value_parser = parse_instrument)]
     pub instrument: Option<InstrumentSpec>,
     /// With --resume: allow an instrument of another kind than the run's (simulator vs device).
