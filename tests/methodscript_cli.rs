@@ -466,3 +466,53 @@ fn run_help_documents_the_device_settings() {
         assert!(help.contains(key), "`{key}` missing from mgp run --help");
     }
 }
+
+#[test]
+fn devices_reports_a_port_in_use_by_a_run() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
+
+    let protocol = "protocols/mg-symmetric-ocv.mgp";
+    let emulator = Emulator::start(&plan(protocol), &["--source", "sim", "--speed", "100"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["run", protocol, "--quiet", "--non-interactive", "--no-analysis"])
+        .arg("--instrument")
+        .arg(format!("methodscript:{}", emulator.path))
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The run holds the port once its journal has data.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while records_or_none(&out) < 1 {
+        assert!(child.try_wait().unwrap().is_none(), "mgp ended early");
+        assert!(Instant::now() < deadline, "no data within 60 s");
+        // Poll interval only: the condition above decides.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["devices", "--port", &emulator.path])
+        .output()
+        .unwrap();
+    let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGINT);
+    let _ = child.wait();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("in use by another program"), "{stdout}");
+    assert!(!stdout.contains("disconnected"), "{stdout}");
+}
+
+/// How many readings the journal in `out` holds (0 before it exists).
+fn records_or_none(out: &std::path::Path) -> usize {
+    mgp::run::journal::read_journal(&out.join("journal.jsonl")).map_or(0, |c| {
+        c.records
+            .iter()
+            .filter(|r| matches!(r.event, mgp::run::journal::Event::Reading { .. }))
+            .count()
+    })
+}

@@ -172,9 +172,13 @@ async fn a_busy_device_is_left_alone_unless_taken_over() {
     drop(watcher);
     // Connecting refuses a busy device, unless told to take it over.
     let refused = connect(&emulator.path, MethodScriptOptions::default()).await;
-    assert!(
-        matches!(refused, Err(mgp::instrument::InstrumentError::Protocol(m)) if m.contains("busy"))
-    );
+    let Err(error @ mgp::instrument::InstrumentError::Busy { .. }) = refused else {
+        panic!("a busy device is refused: {:?}", refused.err());
+    };
+    // Readable, not Rust debug text.
+    let text = error.to_string();
+    assert!(text.contains("a script is running"), "{text}");
+    assert!(!text.contains("RunningScript"), "{text}");
     let options = MethodScriptOptions {
         take_over_busy: true,
         ..MethodScriptOptions::default()

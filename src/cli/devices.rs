@@ -128,6 +128,7 @@ pub fn run(args: Args) -> u8 {
 fn describe(error: &InstrumentError) -> String {
     match error {
         InstrumentError::Timeout(_) => "no MethodSCRIPT answer".to_string(),
+        InstrumentError::InUse(_) => "in use by another program (another mgp run?)".to_string(),
         other => other.to_string(),
     }
 }

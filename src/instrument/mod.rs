@@ -141,6 +141,30 @@ pub enum InstrumentError {
         help("check the cable and the port, then continue with `mgp run --resume RUN_DIR`")
     )]
     Disconnected(String),
+    #[error("{0} is in use by another program (another mgp run?)")]
+    #[diagnostic(
+        code(mgp::instrument::in_use),
+        help("wait for the other program to end, or stop it; `mgp devices` shows which ports are free")
+    )]
+    InUse(String),
+    #[error("cannot open {port}: {message}")]
+    #[diagnostic(
+        code(mgp::instrument::open),
+        help(
+            "check the port's name (`mgp devices` lists the serial ports) and that you may use \
+             it (on Linux, the `dialout` group)"
+        )
+    )]
+    CannotOpen { port: String, message: String },
+    #[error("the device on {port} is busy: {what}")]
+    #[diagnostic(
+        code(mgp::instrument::busy),
+        help(
+            "wait for what runs on it to end, or add take_over=yes to the instrument's settings \
+             to abort it"
+        )
+    )]
+    Busy { port: String, what: String },
     #[error("no answer from the instrument within {0} s")]
     #[diagnostic(code(mgp::instrument::timeout))]
     Timeout(f64),

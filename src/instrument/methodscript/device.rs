@@ -53,6 +53,20 @@ pub enum Busy {
     Refused { line: String },
 }
 
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Busy::RunningScript { lines_seen } => write!(
+                f,
+                "a script is running on it ({lines_seen} line(s) of its output seen)"
+            ),
+            Busy::Refused { line } => {
+                write!(f, "it refused to identify itself (answered `{line}`)")
+            }
+        }
+    }
+}
+
 /// The result of looking at a port.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

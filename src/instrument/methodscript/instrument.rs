@@ -92,11 +92,12 @@ pub async fn connect(
 
 fn open_error(port: &str, error: tokio_serial::Error) -> InstrumentError {
     match error.kind() {
-        tokio_serial::ErrorKind::Io(kind) => InstrumentError::Io(std::io::Error::new(
-            kind,
-            format!("cannot open {port}: {error}"),
-        )),
-        _ => InstrumentError::Disconnected(format!("cannot open {port}: {error}")),
+        // serialport's kind for a port locked by another program (TIOCEXCL, flock).
+        tokio_serial::ErrorKind::NoDevice => InstrumentError::InUse(port.to_string()),
+        _ => InstrumentError::CannotOpen {
+            port: port.to_string(),
+            message: error.to_string(),
+        },
     }
 }
 
@@ -117,10 +118,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
         let mut found = device::probe(&mut link, timings).await?;
         if let Probe::Busy(busy) = &found {
             if !options.take_over_busy {
-                return Err(InstrumentError::Protocol(format!(
-                    "the device on {port} is busy ({busy:?}); wait for it, or connect with \
-                     take_over=yes to abort what runs"
-                )));
+                return Err(InstrumentError::Busy {
+                    port: port.to_string(),
+                    what: busy.to_string(),
+                });
             }
             device::resync(
                 &mut link,
