@@ -54,7 +54,16 @@ async fn prompts_follow_the_operator_mode_and_are_journalled() {
         strict.addition(cell, &addition(), &mut journal).await,
         Err(InstrumentError::Operator(_))
     ));
-    assert_eq!(journal.warnings().len(), 2);
+    // The prompt step's question is the interpreter's to journal; the addition's is asked
+    // through the sink. Each refusal is a warning.
+    assert_eq!(
+        journal.warnings(),
+        vec![
+            "operator needed but the run is non-interactive: wash the electrode with DOL",
+            "operator asked: add 100 uL of Li2S8 stock to cell sym",
+            "operator needed but the run is non-interactive: add 100 uL of Li2S8 stock to cell sym",
+        ]
+    );
     drop(strict);
 
     let mut confirmed = open(&emulator, &plan, OperatorMode::ConfirmAll).await;
@@ -78,8 +87,10 @@ async fn prompts_follow_the_operator_mode_and_are_journalled() {
     drop(confirmed);
 
     let mut interactive = open(&emulator, &plan, OperatorMode::Interactive).await;
-    let console =
-        TerminalConsole::new(std::io::Cursor::new(b"rinsed twice\n".to_vec()), Vec::new());
+    let console = TerminalConsole::new(
+        std::io::Cursor::new(b"rinsed twice\n\n".to_vec()),
+        Vec::new(),
+    );
     interactive.set_console(Box::new(console));
     let mut journal = Journal::default();
     let answer = interactive
@@ -87,11 +98,16 @@ async fn prompts_follow_the_operator_mode_and_are_journalled() {
         .await
         .unwrap();
     assert_eq!(answer.as_deref(), Some("rinsed twice"));
+    assert!(journal.warnings().is_empty(), "{:?}", journal.warnings());
+    interactive
+        .addition(cell, &addition(), &mut journal)
+        .await
+        .unwrap();
     assert_eq!(
         journal.warnings(),
         vec![
-            "operator asked: wash the electrode with DOL",
-            "operator answered: rinsed twice"
+            "operator asked: add 100 uL of Li2S8 stock to cell sym",
+            "operator answered: done"
         ]
     );
 }
@@ -117,7 +133,7 @@ async fn a_one_channel_device_asks_to_reconnect_when_the_cell_changes() {
     let reconnects: Vec<String> = journal
         .warnings()
         .into_iter()
-        .filter(|w| w.contains("connect cell"))
+        .filter(|w| w.starts_with("operator asked: connect cell"))
         .collect();
     assert_eq!(reconnects.len(), 2, "{reconnects:?}");
     assert!(reconnects[0].contains("connect cell sym"));

@@ -13,7 +13,7 @@ use mgp::plan::Plan;
 use mgp::run::analyze::analyze_run;
 use mgp::run::folder::collect_data;
 use mgp::run::interpreter::{Silent, StopFlag};
-use mgp::run::journal::{RunStatus, read_journal};
+use mgp::run::journal::{Event, RunStatus, read_journal};
 use mgp::run::session::{Finished, NewRun, create_folder, resume, start};
 
 async fn run<I: Instrument>(plan: &Plan, instrument: &mut I, dir: &std::path::Path) -> Finished {
@@ -293,6 +293,7 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
         .filter(|p| p.extension().is_some_and(|e| e == "mgp"))
         .collect();
     paths.sort();
+    let mut total_additions = 0;
     for path in paths {
         let plan = mgp::check::check_path(&path).unwrap().plan;
         if plan.steps.is_empty() {
@@ -331,7 +332,30 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
             plan.total_duration_s
         );
         same_expects(&finished.folder.dir, &dry.folder.dir, &name);
+        // An addition's question and answer are `prompt` and `answer` events, as a prompt
+        // step's are.
+        let records = read_journal(&finished.folder.journal()).unwrap().records;
+        let additions = records
+            .iter()
+            .filter(|r| matches!(r.event, Event::Addition { .. }))
+            .count();
+        let prompts = records
+            .iter()
+            .filter(|r| matches!(&r.event, Event::Prompt { message } if message.starts_with("add ")))
+            .count();
+        assert_eq!(prompts, additions, "{name}");
+        total_additions += additions;
+        let answers = records
+            .iter()
+            .filter(|r| matches!(r.event, Event::Answer { .. }))
+            .count();
+        let asked = records
+            .iter()
+            .filter(|r| matches!(r.event, Event::Prompt { .. }))
+            .count();
+        assert_eq!(answers, asked, "{name}: every question has its answer");
     }
+    assert!(total_additions > 0, "the operando protocol has an addition");
 }
 
 #[tokio::test]

@@ -81,6 +81,20 @@ pub trait Sink {
 
     /// True once the run has been asked to stop; long waits should poll it.
     fn interrupted(&self) -> bool;
+
+    /// An operator is asked `message` by the instrument (an addition, a reconnection). The
+    /// run journal writes a `prompt` event, as for a prompt step; by default a warning.
+    fn prompt(&mut self, t_s: f64, message: &str) -> Result<(), InstrumentError> {
+        let message = format!("operator asked: {message}");
+        self.reading(Reading::Warning { t_s, message }).map(|_| ())
+    }
+
+    /// The operator's answer to the last [`Sink::prompt`] (`None`: done, without words): an
+    /// `answer` event in the run journal; by default a warning.
+    fn answer(&mut self, t_s: f64, answer: Option<&str>) -> Result<(), InstrumentError> {
+        let message = format!("operator answered: {}", answer.unwrap_or("done"));
+        self.reading(Reading::Warning { t_s, message }).map(|_| ())
+    }
 }
 
 /// Describes the instrument for the run manifest.

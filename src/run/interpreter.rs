@@ -431,4 +431,14 @@ impl Sink for JournalSink<'_> {
     fn interrupted(&self) -> bool {
         self.stop.is_raised()
     }
+
+    fn prompt(&mut self, t_s: f64, message: &str) -> Result<(), InstrumentError> {
+        let message = message.to_string();
+        self.event(t_s, Event::Prompt { message })
+    }
+
+    fn answer(&mut self, t_s: f64, answer: Option<&str>) -> Result<(), InstrumentError> {
+        let answer = answer.map(str::to_string);
+        self.event(t_s, Event::Answer { answer })
+    }
 }

@@ -291,17 +291,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
                     crate::plan::Connection::ThreeElectrode => "three-electrode",
                 }
             );
-            self.ask_operator(&message, sink).await?;
+            self.ask_operator(&message, sink, true).await?;
         }
         self.connected_cell = Some(cell.name.clone());
         self.last_channel = channel;
         Ok(channel)
     }
 
+    /// Asks the operator; with `journal_exchange` the sink journals question and answer (a
+    /// prompt step's are journalled by the interpreter).
     async fn ask_operator(
         &mut self,
         message: &str,
         sink: &mut dyn Sink,
+        journal_exchange: bool,
     ) -> Result<String, InstrumentError> {
         let origin = self.origin;
         let offset = self.origin_offset_s;
@@ -312,7 +315,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             Some(v) => offset + v,
             None => offset + origin.elapsed().as_secs_f64() * scale,
         };
-        self.operator.ask(message, sink, &now).await
+        self.operator.ask(message, sink, &now, journal_exchange).await
     }
 }
 
@@ -470,7 +473,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
             addition.stock,
             cell.name
         );
-        self.ask_operator(&message, sink).await.map(|_| ())
+        self.ask_operator(&message, sink, true).await.map(|_| ())
     }
 
     async fn prompt(
@@ -487,7 +490,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
                 let _ = self.locate(&cell, Request::Prompt(message));
             }
         }
-        let answer = self.ask_operator(message, sink).await?;
+        let answer = self.ask_operator(message, sink, false).await?;
         Ok((!answer.is_empty()).then_some(answer))
     }
 

@@ -1,10 +1,11 @@
 //! Steps a potentiostat cannot do (an operando addition, washing, reconnecting a cell): ask
 //! the operator and wait.
 //!
-//! Takes a message and gives the operator's answer. Every prompt and answer is delivered to the
-//! sink (as [`Reading::Warning`], stamped with the instrument clock) so that the journal holds
-//! them with their times. [`OperatorMode`] decides what happens without a person at the
-//! terminal: `NonInteractive` makes such a step an error, `ConfirmAll` confirms it
+//! Takes a message and gives the operator's answer. The question and the answer go to the
+//! sink as [`Sink::prompt`] and [`Sink::answer`] (the run journal's `prompt` and `answer`
+//! events, as for a prompt step), stamped with the instrument clock. [`OperatorMode`] decides
+//! what happens without a person at the terminal: `NonInteractive` makes such a step an
+//! error, `ConfirmAll` confirms it
 //! automatically (and says so in the journal).
 //!
 //! The console is a blocking [`Console`] (the CLI passes stdin and stderr: the library itself
@@ -85,15 +86,21 @@ impl Operator {
     }
 
     /// Asks `message`; returns the answer (`""` for a bare Enter). `now_s` stamps the
-    /// journal entries.
+    /// journal entries. With `journal_exchange`, the question and the answer go to the sink
+    /// ([`Sink::prompt`], [`Sink::answer`]); without, the caller journals them (the
+    /// interpreter does for a prompt step).
     pub async fn ask(
         &mut self,
         message: &str,
         sink: &mut dyn Sink,
         now_s: &dyn Fn() -> f64,
+        journal_exchange: bool,
     ) -> Result<String, InstrumentError> {
         if sink.interrupted() {
             return Err(InstrumentError::Interrupted);
+        }
+        if journal_exchange {
+            sink.prompt(now_s(), message)?;
         }
         match self.mode {
             OperatorMode::NonInteractive => {
@@ -113,6 +120,9 @@ impl Operator {
                         "operator step confirmed automatically (--confirm-all): {message}"
                     ),
                 })?;
+                if journal_exchange {
+                    sink.answer(now_s(), None)?;
+                }
                 return Ok(String::new());
             }
             OperatorMode::Interactive => {}
@@ -122,10 +132,6 @@ impl Operator {
                 "`{message}` needs an operator but no console is attached"
             )));
         };
-        sink.reading(Reading::Warning {
-            t_s: now_s(),
-            message: format!("operator asked: {message}"),
-        })?;
         let (tx, mut rx) = tokio::sync::oneshot::channel();
         let prompt = message.to_string();
         std::thread::spawn(move || {
@@ -146,14 +152,9 @@ impl Operator {
         };
         self.console = Some(console);
         let answer = answer.map_err(|e| InstrumentError::Operator(format!("no answer: {e}")))?;
-        sink.reading(Reading::Warning {
-            t_s: now_s(),
-            message: if answer.is_empty() {
-                "operator answered: done".to_string()
-            } else {
-                format!("operator answered: {answer}")
-            },
-        })?;
+        if journal_exchange {
+            sink.answer(now_s(), (!answer.is_empty()).then_some(answer.as_str()))?;
+        }
         if answer.eq_ignore_ascii_case("abort") {
             return Err(InstrumentError::Operator(format!(
                 "the operator stopped the run at `{message}`"
@@ -203,21 +204,21 @@ mod tests {
         let now = || 1.0;
         assert_eq!(
             operator
-                .ask("add 0.1 mL", &mut journal, &now)
+                .ask("add 0.1 mL", &mut journal, &now, true)
                 .await
                 .unwrap(),
             ""
         );
         assert_eq!(
-            operator.ask("inspect", &mut journal, &now).await.unwrap(),
+            operator.ask("inspect", &mut journal, &now, true).await.unwrap(),
             "looks clean"
         );
         assert!(matches!(
-            operator.ask("wash", &mut journal, &now).await,
+            operator.ask("wash", &mut journal, &now, true).await,
             Err(InstrumentError::Operator(_))
         ));
         assert!(matches!(
-            operator.ask("again", &mut journal, &now).await,
+            operator.ask("again", &mut journal, &now, true).await,
             Err(InstrumentError::Operator(_))
         ));
         assert_eq!(
@@ -239,11 +240,11 @@ mod tests {
         let now = || 2.0;
         let mut strict = Operator::new(OperatorMode::NonInteractive);
         assert!(matches!(
-            strict.ask("wash", &mut journal, &now).await,
+            strict.ask("wash", &mut journal, &now, false).await,
             Err(InstrumentError::Operator(_))
         ));
         let mut lenient = Operator::new(OperatorMode::ConfirmAll);
-        assert_eq!(lenient.ask("wash", &mut journal, &now).await.unwrap(), "");
+        assert_eq!(lenient.ask("wash", &mut journal, &now, false).await.unwrap(), "");
         assert_eq!(journal.readings.len(), 2);
     }
 }
