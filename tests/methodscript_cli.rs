@@ -248,7 +248,13 @@ fn a_device_run_resumes_on_its_recorded_device_with_the_pause_as_a_gap() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
-        .args(["run", protocol, "--quiet", "--non-interactive", "--no-analysis"])
+        .args([
+            "run",
+            protocol,
+            "--quiet",
+            "--non-interactive",
+            "--no-analysis",
+        ])
         .arg("--instrument")
         .arg(format!("methodscript:{},timeout=3", emulator.path))
         .arg("--out")
@@ -320,7 +326,13 @@ fn a_device_run_is_not_resumed_on_another_kind_of_instrument_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let output = Command::new(env!("CARGO_BIN_EXE_mgp"))
-        .args(["run", protocol, "--quiet", "--non-interactive", "--no-analysis"])
+        .args([
+            "run",
+            protocol,
+            "--quiet",
+            "--non-interactive",
+            "--no-analysis",
+        ])
         .arg("--instrument")
         .arg(format!("methodscript:{},timeout=2", emulator.path))
         .arg("--out")
@@ -345,7 +357,11 @@ fn a_device_run_is_not_resumed_on_another_kind_of_instrument_unless_asked() {
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("mgp::run::resume_instrument"), "{stderr}");
     assert!(stderr.contains("--switch-instrument"), "{stderr}");
-    assert_eq!(records(&out).len(), journalled, "a refused resume writes nothing");
+    assert_eq!(
+        records(&out).len(),
+        journalled,
+        "a refused resume writes nothing"
+    );
 
     // Without --instrument it goes back to the recorded port (now gone), never to the
     // simulator.
@@ -432,7 +448,10 @@ fn emit_methodscript_checks_the_device_like_a_run() {
         stderr.contains("1 MHz but the EmStat Pico stops at 200 kHz"),
         "{stderr}"
     );
-    assert!(output.stdout.is_empty(), "no scripts the device would refuse");
+    assert!(
+        output.stdout.is_empty(),
+        "no scripts the device would refuse"
+    );
 }
 
 #[test]
@@ -460,8 +479,18 @@ fn run_help_documents_the_device_settings() {
         .unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
     for key in [
-        "baud=", "timeout=", "slack=", "speed=", "device=", "amplitude=", "eis=", "literals=",
-        "device_limits=", "zimag=", "max_corrupt=", "take_over=",
+        "baud=",
+        "timeout=",
+        "slack=",
+        "speed=",
+        "device=",
+        "amplitude=",
+        "eis=",
+        "literals=",
+        "device_limits=",
+        "zimag=",
+        "max_corrupt=",
+        "take_over=",
     ] {
         assert!(help.contains(key), "`{key}` missing from mgp run --help");
     }
@@ -478,7 +507,13 @@ fn devices_reports_a_port_in_use_by_a_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
-        .args(["run", protocol, "--quiet", "--non-interactive", "--no-analysis"])
+        .args([
+            "run",
+            protocol,
+            "--quiet",
+            "--non-interactive",
+            "--no-analysis",
+        ])
         .arg("--instrument")
         .arg(format!("methodscript:{}", emulator.path))
         .arg("--out")

@@ -341,7 +341,9 @@ async fn every_protocol_runs_to_completion_on_the_emulator() {
             .count();
         let prompts = records
             .iter()
-            .filter(|r| matches!(&r.event, Event::Prompt { message } if message.starts_with("add ")))
+            .filter(
+                |r| matches!(&r.event, Event::Prompt { message } if message.starts_with("add ")),
+            )
             .count();
         assert_eq!(prompts, additions, "{name}");
         total_additions += additions;

@@ -2,6 +2,8 @@
 //! into a crash-safe run folder; then analyse it and write its report.
 
 use super::exit;
+use super::resume::SimRecord;
+use super::run_checks;
 use crate::check::check_path;
 use crate::instrument::methodscript::operator::{OperatorMode, TerminalConsole};
 use crate::instrument::methodscript::{MethodScriptInstrument, MethodScriptOptions, connect};
@@ -11,8 +13,6 @@ use crate::run::interpreter::{Observer, StopFlag};
 use crate::run::journal::{RunStatus, read_journal};
 use crate::run::session::{self, Finished, NewRun};
 use crate::run::summary;
-use super::resume::SimRecord;
-use super::run_checks;
 use crate::source::SourceFile;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -242,8 +242,7 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             parameter_set: None,
         };
         if nobody_for_operator_steps(&args, &instrument)
-            && let Err(error) =
-                run_checks::operator_steps(&new.plan, 0, checked.sources.first())
+            && let Err(error) = run_checks::operator_steps(&new.plan, 0, checked.sources.first())
         {
             super::eprint_diagnostic(&error);
             return exit::INVALID;

@@ -158,7 +158,9 @@ pub enum InstrumentError {
     #[error("{0} is in use by another program (another mgp run?)")]
     #[diagnostic(
         code(mgp::instrument::in_use),
-        help("wait for the other program to end, or stop it; `mgp devices` shows which ports are free")
+        help(
+            "wait for the other program to end, or stop it; `mgp devices` shows which ports are free"
+        )
     )]
     InUse(String),
     #[error("cannot open {port}: {message}")]

@@ -173,9 +173,9 @@ impl JournalWriter {
             t_s,
             step,
             event,
-            utc: self.wall_clock.then(|| {
-                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-            }),
+            utc: self
+                .wall_clock
+                .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         };
         let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
         line.push(b'\n');

@@ -315,7 +315,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
             Some(v) => offset + v,
             None => offset + origin.elapsed().as_secs_f64() * scale,
         };
-        self.operator.ask(message, sink, &now, journal_exchange).await
+        self.operator
+            .ask(message, sink, &now, journal_exchange)
+            .await
     }
 }
 

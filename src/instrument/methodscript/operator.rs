@@ -210,7 +210,10 @@ mod tests {
             ""
         );
         assert_eq!(
-            operator.ask("inspect", &mut journal, &now, true).await.unwrap(),
+            operator
+                .ask("inspect", &mut journal, &now, true)
+                .await
+                .unwrap(),
             "looks clean"
         );
         assert!(matches!(
@@ -244,7 +247,13 @@ mod tests {
             Err(InstrumentError::Operator(_))
         ));
         let mut lenient = Operator::new(OperatorMode::ConfirmAll);
-        assert_eq!(lenient.ask("wash", &mut journal, &now, false).await.unwrap(), "");
+        assert_eq!(
+            lenient
+                .ask("wash", &mut journal, &now, false)
+                .await
+                .unwrap(),
+            ""
+        );
         assert_eq!(journal.readings.len(), 2);
     }
 }
