@@ -16,6 +16,7 @@ pub mod fit;
 pub mod fmt;
 pub mod plan;
 pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod resume;
 pub mod run;

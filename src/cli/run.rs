@@ -2,20 +2,18 @@
 //! into a crash-safe run folder; then analyse it and write its report.
 
 use super::exit;
+use super::progress::Progress;
 use super::resume::SimRecord;
 use super::run_checks;
 use crate::check::check_path;
 use crate::instrument::methodscript::operator::{OperatorMode, TerminalConsole};
 use crate::instrument::methodscript::{MethodScriptInstrument, MethodScriptOptions, connect};
 use crate::instrument::sim::{SimInstrument, SimOptions};
-use crate::plan::Step;
-use crate::run::interpreter::{Observer, StopFlag};
+use crate::run::interpreter::StopFlag;
 use crate::run::journal::{RunStatus, read_journal};
 use crate::run::session::{self, Finished, NewRun};
 use crate::run::summary;
 use crate::source::SourceFile;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Which instrument executes the plan.
@@ -369,70 +367,6 @@ fn make_sim(args: &Args, record: SimRecord) -> Option<SimInstrument> {
             super::eprint_diagnostic(&error);
             None
         }
-    }
-}
-
-/// Draws the progress bar: step, simulated clock against the planned total, ETA when paced.
-struct Progress {
-    bar: ProgressBar,
-    total_s: f64,
-    /// An ETA means something only when the clock is paced against the wall clock.
-    paced: bool,
-}
-
-impl Progress {
-    fn new(quiet: bool, paced: bool) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-        if !quiet && std::io::stderr().is_terminal() {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        Progress {
-            bar,
-            total_s: 0.0,
-            paced,
-        }
-    }
-
-    fn start(&mut self, plan: &crate::plan::Plan) {
-        self.total_s = plan.total_duration_s;
-        self.bar.set_length(plan.total_duration_s.ceil() as u64);
-        self.bar.set_style(
-            ProgressStyle::with_template(if self.paced {
-                "{msg:32} [{bar:30}] {prefix} eta {eta}"
-            } else {
-                "{msg:32} [{bar:30}] {prefix}"
-            })
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Observer for Progress {
-    fn step_started(&mut self, step: &Step) {
-        self.bar.set_message(format!(
-            "step {} {} ({})",
-            step.index,
-            step.action.kind(),
-            step.cell
-        ));
-    }
-
-    fn clock(&mut self, t_s: f64) {
-        self.bar.set_position(t_s.max(0.0) as u64);
-        self.bar.set_prefix(format!(
-            "{} / {}",
-            crate::units::format_duration(t_s),
-            crate::units::format_duration(self.total_s)
-        ));
-    }
-
-    fn warning(&mut self, message: &str) {
-        self.bar.suspend(|| eprintln!("warning: {message}"));
     }
 }
 

@@ -49,8 +49,9 @@ impl Observer for Silent {}
 pub struct Start {
     /// First step to execute (0, or the first incomplete one on resume).
     pub step: usize,
-    /// Added to the instrument clock for journal times (the previous session's elapsed time on
-    /// resume, so the gap shows).
+    /// Added to the instrument clock for journal times and readings' own times (on resume: the
+    /// previous session's last time, plus the pause on an instrument that does not replay
+    /// its history, so the gap shows).
     pub t_offset_s: f64,
 }
 

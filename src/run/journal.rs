@@ -59,7 +59,8 @@ pub enum Event {
         protocol: String,
         instrument: String,
     },
-    /// A resumed run continues in the same folder; the gap is visible in `t_s`.
+    /// A resumed run continues in the same folder. `previous_t_s` is the last record's time;
+    /// this record's `t_s` is where the run continues, later by the pause on a real device.
     RunResumed {
         from_step: usize,
         previous_t_s: f64,

@@ -32,7 +32,6 @@ use crate::plan::{Addition, Cell, EisTiming, Plan};
 use crate::units::{Dimension, format_si};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_serial::SerialPortBuilderExt;
 
 /// A MethodSCRIPT potentiostat on a serial port (or, for tests, any byte stream).
 pub struct MethodScriptInstrument<S = tokio_serial::SerialStream> {
@@ -60,45 +59,6 @@ pub struct MethodScriptInstrument<S = tokio_serial::SerialStream> {
     shared_channel: bool,
     connected_cell: Option<String>,
     operator: Operator,
-}
-
-/// Opens `port` and identifies the device on it. Without a baud rate in `options`, 230400
-/// (EmStat Pico) is tried first, then 921600 (EmStat4, Nexus).
-pub async fn connect(
-    port: &str,
-    options: MethodScriptOptions,
-) -> Result<MethodScriptInstrument, InstrumentError> {
-    let bauds = match options.baud {
-        Some(baud) => vec![baud],
-        None => vec![230_400, 921_600],
-    };
-    let mut last_error = None;
-    for baud in bauds {
-        let stream = tokio_serial::new(port, baud)
-            .timeout(Duration::from_millis(100))
-            .open_native_async()
-            .map_err(|e| open_error(port, e))?;
-        match MethodScriptInstrument::over(stream, port, baud, options.clone()).await {
-            Ok(instrument) => return Ok(instrument),
-            // Silence or garbage may be a wrong speed: try the next one.
-            Err(error @ (InstrumentError::Timeout(_) | InstrumentError::Protocol(_))) => {
-                last_error = Some(error)
-            }
-            Err(error) => return Err(error),
-        }
-    }
-    Err(last_error.unwrap_or_else(|| InstrumentError::Protocol("no baud rate to try".into())))
-}
-
-fn open_error(port: &str, error: tokio_serial::Error) -> InstrumentError {
-    match error.kind() {
-        // serialport's kind for a port locked by another program (TIOCEXCL, flock).
-        tokio_serial::ErrorKind::NoDevice => InstrumentError::InUse(port.to_string()),
-        _ => InstrumentError::CannotOpen {
-            port: port.to_string(),
-            message: error.to_string(),
-        },
-    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
@@ -528,37 +488,6 @@ pub fn scripts_for_device(
     options: &MethodScriptOptions,
 ) -> Result<Vec<script::EmittedScript>, script::ScriptErrors> {
     script::scripts_for_plan_with(plan, &options.script_options(capabilities))
-}
-
-/// What answered on a port, and at which speed.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PortProbe {
-    pub baud: u32,
-    pub probe: Probe,
-}
-
-/// Looks at the device on `port` without disturbing it ([`device::probe`]): tries `baud`, or
-/// 230400 then 921600.
-pub async fn probe_port(
-    port: &str,
-    baud: Option<u32>,
-    timings: ProbeTimings,
-) -> Result<PortProbe, InstrumentError> {
-    let bauds = baud.map_or(vec![230_400, 921_600], |b| vec![b]);
-    let mut last_error = None;
-    for baud in bauds {
-        let stream = tokio_serial::new(port, baud)
-            .timeout(Duration::from_millis(100))
-            .open_native_async()
-            .map_err(|e| open_error(port, e))?;
-        let mut link = Link::new(stream);
-        match device::probe(&mut link, timings).await {
-            Ok(probe) => return Ok(PortProbe { baud, probe }),
-            Err(error @ InstrumentError::Timeout(_)) => last_error = Some(error),
-            Err(error) => return Err(error),
-        }
-    }
-    Err(last_error.unwrap_or(InstrumentError::Timeout(timings.reply.as_secs_f64())))
 }
 
 #[cfg(test)]

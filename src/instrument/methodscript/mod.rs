@@ -11,7 +11,8 @@
 //! | [`capabilities`] | a device type, a plan | its limits; diagnostics on the plan |
 //! | [`link`], [`device`] | a byte stream | lines; identify, abort, resync |
 //! | [`decode`], `execute` | script output | readings, warnings, how the step ended |
-//! | [`instrument`] | a port | [`MethodScriptInstrument`], the [`crate::instrument::Instrument`] |
+//! | [`ports`] | a port | an identified device, or what answers on it |
+//! | [`instrument`] | a device | [`MethodScriptInstrument`], the [`crate::instrument::Instrument`] |
 //! | [`operator`] | a step for a person | a prompt, a journalled answer |
 //! | [`emulator`] | a plan | a simulated device on a pseudo-terminal |
 //!
@@ -32,12 +33,14 @@ pub mod link;
 pub mod operator;
 pub mod options;
 pub mod packet;
+pub mod ports;
 pub mod script;
 pub mod tracker;
 pub mod value;
 pub mod vartype;
 
 pub use execute::device_error_text;
-pub use instrument::{MethodScriptInstrument, PortProbe, connect, probe_port, scripts_for_device};
+pub use instrument::{MethodScriptInstrument, scripts_for_device};
 pub use options::MethodScriptOptions;
+pub use ports::{PortProbe, connect, probe_port};
 pub use script::{EmittedScript, render, scripts_for_plan, scripts_for_plan_with};
