@@ -208,3 +208,44 @@ fn a_bad_instrument_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("methodscript:PORT"));
 }
+
+#[test]
+fn a_dry_run_resumes_with_its_recorded_seed_and_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = mgp()
+        .args([
+            "run", "--quiet", "--speed", "3600", "--seed", "7", "--noise", "0.002",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .arg(protocol("mg-symmetric-ocv-72h.mgp"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_readings(&out.join("journal.jsonl"), 5, &mut child);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    assert_eq!(
+        wait_with_deadline(&mut child, Duration::from_secs(10)).code(),
+        Some(130)
+    );
+    // Neither --seed nor --noise: the replayed history needs the run's own.
+    let output = mgp()
+        .args(["run", "--quiet", "--no-analysis", "--resume"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let manifest = RunFolder::new(&out).read_manifest().unwrap();
+    assert_eq!(manifest.status, RunStatus::Completed);
+    assert_eq!(manifest.resumes, 1);
+    assert_eq!(manifest.instrument.kind, "sim");
+    assert_eq!(manifest.instrument.parameters["seed"], 7);
+    assert_eq!(manifest.instrument.parameters["noise"], 0.002);
+}

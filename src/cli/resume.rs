@@ -108,12 +108,13 @@ pub fn choose(
 }
 
 /// The simulator settings a resumed dry-run replays with, where the command line leaves them
-/// open: the recorded seed, noise and spread.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// open: the recorded seed, noise, spread and parameter file.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimRecord {
     pub seed: Option<u64>,
     pub noise: Option<f64>,
     pub spread: bool,
+    pub params: Option<std::path::PathBuf>,
 }
 
 pub fn sim_record(info: &InstrumentInfo) -> SimRecord {
@@ -124,6 +125,9 @@ pub fn sim_record(info: &InstrumentInfo) -> SimRecord {
         seed: info.parameters["seed"].as_u64(),
         noise: info.parameters["noise"].as_f64(),
         spread: info.parameters["spread"].as_bool().unwrap_or(false),
+        params: info.parameters["params_file"]
+            .as_str()
+            .map(std::path::PathBuf::from),
     }
 }
 
@@ -176,6 +180,22 @@ mod tests {
         // The same kind on another port is a device that came back elsewhere: accepted.
         let other = InstrumentSpec::MethodScript("/dev/ttyACM4".into(), Box::default());
         assert_eq!(choose(&info, Some(&other), false, "r").unwrap(), other);
+        let sim = InstrumentInfo {
+            kind: "sim".into(),
+            description: String::new(),
+            parameters: serde_json::json!({
+                "seed": 7, "noise": 0.0, "spread": true, "params_file": "p.json"
+            }),
+        };
+        assert_eq!(
+            sim_record(&sim),
+            SimRecord {
+                seed: Some(7),
+                noise: Some(0.0),
+                spread: true,
+                params: Some("p.json".into()),
+            }
+        );
         let missing = device_info(serde_json::json!({}));
         assert!(matches!(
             choose(&missing, None, false, "r"),

@@ -358,7 +358,7 @@ fn make_sim(args: &Args, record: SimRecord) -> Option<SimInstrument> {
         seed: args.seed.or(record.seed).unwrap_or(1),
         noise: args.noise.or(record.noise).unwrap_or(defaults.noise),
         spread: args.spread || record.spread,
-        params: args.params.clone(),
+        params: args.params.clone().or(record.params),
         pace,
     };
     match SimInstrument::new(options) {
