@@ -25,7 +25,8 @@ pub struct Args {
     /// JSON from `mgp plan --json`).
     #[arg(long, value_name = "FILE")]
     pub protocol: PathBuf,
-    /// Emulated seconds per wall-clock second (`inf`: as fast as possible).
+    /// Emulated seconds per wall-clock second (`inf`: as fast as possible; `mgp run` then keeps
+    /// the plan's times on a virtual clock).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
     /// Seed of the measurement source and of fault damage.
