@@ -197,24 +197,35 @@ fn bad_options_are_rejected() {
 }
 
 #[tokio::test]
-async fn cells_of_a_plan_age_in_parallel_on_one_clock() {
+async fn a_cell_is_assembled_at_its_first_step_then_ages_with_the_others() {
     let (a, b) = (lean_mg_cell("a"), lean_mg_cell("b"));
     let mut both = exact();
     both.prepare(&plan(vec![a.clone(), b.clone()]))
         .await
         .unwrap();
+    // Before its first step a cell does not exist.
+    assert!(both.probe("a").is_none() && both.probe("b").is_none());
     rest(&mut both, &a, 10.0 * H).await;
     assert_eq!(both.now_s(), 10.0 * H);
+    assert!(both.probe("b").is_none());
+    // `b` is assembled at 10 h: its first spectrum is that of a fresh cell.
     let r_b = sweep_r(&mut both, &b).await;
-
     let mut alone = exact();
     alone.prepare(&plan(vec![b.clone()])).await.unwrap();
+    let r_fresh = sweep_r(&mut alone, &b).await;
+    assert!((r_b / r_fresh - 1.0).abs() < 1e-9, "{r_b} vs {r_fresh}");
+    // Once assembled, `a` kept ageing while `b` was measured: it is 10 h (and a sweep) older.
+    rest(&mut both, &b, 10.0 * H).await;
     rest(&mut alone, &b, 10.0 * H).await;
-    let r_alone = sweep_r(&mut alone, &b).await;
-    assert!((r_b / r_alone - 1.0).abs() < 1e-9, "{r_b} vs {r_alone}");
-    // Both cells' states sit at the clock after the call.
     let (pa, pb) = (both.probe("a").unwrap(), both.probe("b").unwrap());
-    assert!((pa[0].theta - pb[0].theta).abs() < 1e-12);
+    assert!(
+        pa[0].theta < pb[0].theta - 0.01,
+        "{} {}",
+        pa[0].theta,
+        pb[0].theta
+    );
+    let solo = alone.probe("b").unwrap();
+    assert!((pb[0].theta - solo[0].theta).abs() < 1e-12);
 }
 
 async fn strip(

@@ -56,6 +56,9 @@ pub struct SimCell {
     pub k_mult: f64,
     /// The cell's own clock (it lags the instrument's until synchronised).
     pub t_s: f64,
+    /// When the electrolyte was added (the start of the cell's first step); `None` before:
+    /// the cell does not exist yet, so it neither ages nor answers probes.
+    pub assembled_s: Option<f64>,
     /// Reference-electrode drift, V, and when it was last advanced.
     pub drift_v: f64,
     pub drift_t_s: f64,
@@ -86,7 +89,7 @@ fn macmullin(material: &str, params: &Params) -> f64 {
 }
 
 impl SimCell {
-    /// Builds a cell as assembled at t = 0, its electrodes pretreated.
+    /// Builds a cell, its electrodes pretreated, not yet assembled (see [`SimCell::assemble`]).
     pub fn build(
         cell: &Cell,
         separators: &[Separator],
@@ -137,6 +140,7 @@ impl SimCell {
             tip_cm,
             k_mult,
             t_s: 0.0,
+            assembled_s: None,
             drift_v: 0.0,
             drift_t_s: 0.0,
             mg_env: MgEnv::new(&params.mg, 0.0, 0.0, 0.0, f_t),
@@ -145,6 +149,13 @@ impl SimCell {
         };
         sim.refresh(params);
         Ok(sim)
+    }
+
+    /// Adds the electrolyte at instrument time `t_s`: the interphase starts growing now.
+    pub fn assemble(&mut self, t_s: f64) {
+        self.assembled_s = Some(t_s);
+        self.t_s = t_s;
+        self.drift_t_s = t_s;
     }
 
     /// Recomputes what the electrolyte imposes (after assembly and after each addition).
