@@ -125,3 +125,63 @@ fn a_resumed_dry_run_continues_the_model_state() {
         "{last:?}"
     );
 }
+
+/// A kill can tear the journal's last line; resuming cuts the fragment off instead of leaving
+/// it in the middle of the journal.
+#[test]
+fn resuming_after_a_torn_last_line_leaves_one_record_per_line() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("protocols/mg-operando-li2s8.mgp");
+    let plan = mgp::check::check_path(&path).unwrap().plan;
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let new = NewRun {
+        protocol_path: path.display().to_string(),
+        protocol_text: String::new(),
+        plan: plan.clone(),
+        out_dir: dir.path().join("torn"),
+        seed: Some(5),
+        parameter_set: None,
+    };
+    let folder = session::create_folder(&new).unwrap();
+    let stop = StopFlag::new();
+    let mut observer = StopAt {
+        at_s: plan.steps[1].start_s + 600.0,
+        stop: stop.clone(),
+    };
+    runtime
+        .block_on(session::start(
+            &new,
+            folder,
+            &mut sim(),
+            &stop,
+            &mut observer,
+        ))
+        .unwrap();
+    let journal = new.out_dir.join("journal.jsonl");
+    let before = read_journal(&journal).unwrap().records.len();
+    // What a SIGKILL in the middle of a write leaves.
+    let mut text = std::fs::read(&journal).unwrap();
+    text.extend_from_slice(br#"{"seq":99999,"t_s":12.5,"step":1,"event":"rea"#);
+    std::fs::write(&journal, &text).unwrap();
+
+    let resumed = runtime
+        .block_on(session::resume(
+            &new.out_dir,
+            &mut sim(),
+            &StopFlag::new(),
+            &mut Silent,
+        ))
+        .unwrap();
+    assert_eq!(resumed.outcome.status, RunStatus::Completed);
+    let contents = read_journal(&journal).unwrap();
+    assert!(contents.bad_lines.is_empty(), "{:?}", contents.bad_lines);
+    assert!(!contents.torn_tail);
+    assert!(contents.records.len() > before);
+    let seqs: Vec<u64> = contents.records.iter().map(|r| r.seq).collect();
+    assert!(seqs.iter().zip(0..).all(|(s, n)| *s == n), "seq gaps");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(!text.contains(r#""seq":99999,"#));
+}
