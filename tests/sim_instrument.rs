@@ -445,44 +445,6 @@ async fn open_circuit_potentials_follow_the_materials() {
 }
 
 #[tokio::test]
-async fn a_blocked_electrode_hits_the_compliance_with_a_warning() {
-    // Glassy carbon without polysulfide has no faradaic path worth the name.
-    let cell = symmetric(
-        "gc",
-        Material::GlassyCarbon,
-        2.0,
-        80.0,
-        mg_electrolyte(),
-        "gf_a",
-    );
-    let mut sim = exact();
-    sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
-    let step = galvanostatic(
-        1e-3,
-        2.0,
-        Role::Working,
-        Connection::TwoElectrode,
-        60.0,
-        10.0,
-    );
-    let mut sink = CollectSink::default();
-    let request = GalvanoRequest {
-        cell: &cell,
-        step: &step,
-        duration_s: 60.0,
-        limits: vec![],
-    };
-    sim.galvanostatic(request, &mut sink).await.unwrap();
-    assert!(
-        matches!(&sink.readings[0], Reading::Warning { message, .. } if message.contains("compliance"))
-    );
-    let Reading::Galvano { potential_v, .. } = sink.readings[1] else {
-        panic!()
-    };
-    assert!((potential_v - 20.0).abs() < 0.1, "{potential_v}");
-}
-
-#[tokio::test]
 async fn a_biased_sweep_is_flagged_and_a_sink_can_stop_a_sweep() {
     let cell = lean_mg_cell("mg");
     let mut sim = exact();
