@@ -6,6 +6,7 @@ use mgp::run::folder::collect_data;
 use mgp::run::interpreter::{Observer, Silent, StopFlag};
 use mgp::run::journal::{RunStatus, read_journal};
 use mgp::run::session::{self, NewRun};
+use mgp::run::summary::{render, run_time, summarise};
 use std::path::Path;
 
 /// Raises the stop flag once the run clock passes `at_s`.
@@ -106,6 +107,39 @@ fn a_resumed_dry_run_continues_the_model_state() {
         ))
         .unwrap();
     assert_eq!(resumed.outcome.status, RunStatus::Completed);
+
+    // The summary counts each step's last attempt, as the derived data do, and says what was
+    // repeated.
+    let summary = |dir: &Path| {
+        let records = read_journal(&dir.join("journal.jsonl")).unwrap().records;
+        (summarise(&plan, &records), render(&plan, &records))
+    };
+    let (whole_steps, whole_table) = summary(&whole.out_dir);
+    let (split_steps, split_table) = summary(&split.out_dir);
+    for (w, s) in whole_steps.iter().zip(&split_steps) {
+        assert_eq!(
+            (w.sweeps, w.eis_points, w.samples, w.actual_s),
+            (s.sweeps, s.eis_points, s.samples, s.actual_s),
+            "step {}",
+            s.index
+        );
+    }
+    let redone = &split_steps[2];
+    assert_eq!(redone.attempts, 2);
+    assert!(redone.repeated.sweeps >= 1 && redone.repeated.eis_points > 0);
+    assert!(
+        (1200.0..1500.0).contains(&redone.repeated.time_s),
+        "{:?}",
+        redone.repeated
+    );
+    let (counted, repeated) = run_time(&split_steps);
+    assert_eq!(counted, run_time(&whole_steps).0);
+    assert_eq!(repeated, redone.repeated.time_s);
+    assert!(!whole_table.contains("started 2 times"));
+    assert!(
+        split_table.contains("step 2 was started 2 times"),
+        "{split_table}"
+    );
 
     let expected = spectra(&whole.out_dir, 2);
     let actual = spectra(&split.out_dir, 2);
