@@ -158,6 +158,23 @@ impl SimCell {
         self.drift_t_s = t_s;
     }
 
+    /// What the model does not capture about this cell, said once when it is assembled.
+    pub fn model_limits(&self) -> Vec<String> {
+        let e = &self.electrolyte;
+        let has_li = std::iter::once(&self.we)
+            .chain(self.ce.as_ref())
+            .any(|x| x.material == Material::Li);
+        let mut notes = Vec::new();
+        if has_li && (e.c_li_salt <= 0.0 || e.c_mg > 0.0) {
+            notes.push(format!(
+                "cell `{}`: Li is modelled with its LP40 parameters (SEI growth, resistance, \
+                 capacitance); how Li behaves in this electrolyte is not modelled",
+                self.name
+            ));
+        }
+        notes
+    }
+
     /// Recomputes what the electrolyte imposes (after assembly and after each addition).
     pub fn refresh(&mut self, params: &Params) {
         let e = &self.electrolyte;

@@ -28,6 +28,10 @@ impl SimInstrument {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let idx = self.cell_index(request.cell)?;
+        if self.announce(sink)? {
+            self.sync_all();
+            return Ok(HoldEnd::Stopped);
+        }
         self.sync_all();
         let step = request.step;
         let duration = finite_nonnegative(request.duration_s, "the galvanostatic duration")?;

@@ -90,6 +90,9 @@ pub struct SimInstrument {
     noise: Noise,
     spread: Spread,
     pacer: Pacer,
+    /// Model limits of cells just assembled, delivered as warnings by the step that assembled
+    /// them.
+    notes_due: Vec<String>,
 }
 
 fn capability(message: impl Into<String>) -> InstrumentError {
@@ -142,6 +145,7 @@ impl SimInstrument {
             cells: Vec::new(),
             separators: Vec::new(),
             timing: EisTiming::default(),
+            notes_due: Vec::new(),
         }
     }
 
@@ -165,8 +169,21 @@ impl SimInstrument {
         let c = &mut self.cells[idx];
         if c.assembled_s.is_none() {
             c.assemble(now);
+            self.notes_due.extend(c.model_limits());
         }
         Ok(idx)
+    }
+
+    /// Delivers the notes of a cell just assembled as warnings; `true` when the sink asks to
+    /// end the step.
+    fn announce(&mut self, sink: &mut dyn Sink) -> Result<bool, InstrumentError> {
+        for message in std::mem::take(&mut self.notes_due) {
+            let t_s = self.clock_s;
+            if deliver(sink, Reading::Warning { t_s, message })? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Brings every assembled cell to the instrument's clock (open circuit for those not
@@ -283,6 +300,7 @@ impl Instrument for SimInstrument {
         self.spread = Spread::new(self.options.seed, self.options.spread);
         self.pacer.start(0.0);
         self.cells.clear();
+        self.notes_due.clear();
         // Built (pretreated, spread drawn) in plan order so that results do not depend on the
         // order in which cells are first used; assembled later, at their first step.
         for cell in &plan.cells {
@@ -321,9 +339,11 @@ impl Instrument for SimInstrument {
         &mut self,
         cell: &Cell,
         addition: &Addition,
-        _sink: &mut dyn Sink,
+        sink: &mut dyn Sink,
     ) -> Result<(), InstrumentError> {
         let idx = self.cell_index(cell)?;
+        // An addition has no step end to ask for: a stop request is honoured by the next step.
+        self.announce(sink)?;
         self.sync_all();
         let params = &self.params;
         self.cells[idx].add(
