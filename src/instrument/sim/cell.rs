@@ -8,7 +8,7 @@
 
 use super::electrolyte::{Electrolyte, Refs};
 use super::gc;
-use super::impedance::{f_over_rt, finite_warburg};
+use super::impedance::{FARADAY, f_over_rt, finite_warburg};
 use super::li::LiState;
 use super::mg::{MgEnv, MgSpread, MgState, Solved};
 use super::noise::Spread;
@@ -335,6 +335,27 @@ impl SimCell {
                 State::Gc => {}
             }
         }
+    }
+
+    /// Glassy carbon turns polysulfide over while it carries `current_a` (absolute) for `dt`
+    /// seconds: each GC electrode consumes Li2S8 at |I|/2F (S8²⁻ + 2e⁻ → 2 S4²⁻ on one side,
+    /// S8²⁻ → S8 + 2e⁻ on the other) from the cell's electrolyte, whose polysulfide
+    /// conductance falls with it; once it is used up only the leakage is left and the
+    /// potential climbs to the compliance. (Mg electrodes carry their current by Mg²⁺/Mg.)
+    pub fn consume_polysulfide(&mut self, params: &Params, current_a: f64, dt: f64) {
+        let gc_electrodes = std::iter::once(&self.we)
+            .chain(self.ce.as_ref())
+            .filter(|e| e.material == Material::GlassyCarbon)
+            .count();
+        let total_area =
+            self.we.wetted_area_cm2 + self.ce.as_ref().map_or(0.0, |e| e.wetted_area_cm2);
+        let volume_l = self.electrolyte.ul_per_cm2 * total_area * 1e-6;
+        if gc_electrodes == 0 || self.electrolyte.c_ps <= 0.0 || volume_l <= 0.0 || dt <= 0.0 {
+            return;
+        }
+        let mol = gc_electrodes as f64 * current_a.abs() * dt / (2.0 * FARADAY);
+        self.electrolyte.c_ps = (self.electrolyte.c_ps - mol / volume_l).max(0.0);
+        self.refresh(params);
     }
 
     /// After an addition: the new electrolyte and, in a flooded cell, the new wetted area.

@@ -131,6 +131,7 @@ impl SimInstrument {
             let cell = &mut self.cells[idx];
             cell.hold(p, Which::Working, dt, i_we, we.eta);
             cell.hold(p, Which::Counter, dt, i_ce, ce.eta);
+            cell.consume_polysulfide(p, op.current, dt);
             if let Some(which) = rupture {
                 force_rupture(cell, which);
             }
