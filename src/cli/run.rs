@@ -14,7 +14,7 @@ use crate::run::journal::{RunStatus, read_journal};
 use crate::run::session::{self, Finished, NewRun};
 use crate::run::summary;
 use crate::source::SourceFile;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Which instrument executes the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +86,7 @@ pub struct Args {
     /// Pace the simulated clock in real time.
     #[arg(long)]
     pub realtime: bool,
-    /// The run folder (default: runs/<protocol>-<UTC timestamp>/).
+    /// The run folder (default: runs/<protocol>-<UTC timestamp>[-n]/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar.
@@ -235,7 +235,7 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             protocol_path: file.display().to_string(),
             protocol_text: text,
             plan: checked.plan.clone(),
-            out_dir: args.out.clone().unwrap_or_else(|| default_out_dir(file)),
+            out_dir: PathBuf::new(),
             seed: matches!(instrument, InstrumentSpec::Sim).then_some(args.seed.unwrap_or(1)),
             parameter_set: None,
         };
@@ -246,8 +246,18 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
             return exit::INVALID;
         }
         // A folder this run creates is removed again if the device never answers (an empty
-        // folder could not be resumed).
-        let folder_existed = new.out_dir.exists();
+        // folder could not be resumed). The default folder is claimed (created) here, unique
+        // even for two runs started within the same second.
+        let folder_existed = match &args.out {
+            Some(out) => {
+                new.out_dir = out.clone();
+                out.exists()
+            }
+            None => {
+                new.out_dir = crate::run::folder::default_run_dir(file);
+                false
+            }
+        };
         let folder = match session::create_folder(&new) {
             Ok(folder) => folder,
             Err(error) => {
@@ -333,14 +343,6 @@ fn reconnects_possible(
         ));
     }
     Ok(())
-}
-
-fn default_out_dir(file: &Path) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    PathBuf::from("runs").join(format!("{stem}-{stamp}"))
 }
 
 /// The simulator of `args`; settings the command line leaves open come from `record` (a

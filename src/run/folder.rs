@@ -126,6 +126,54 @@ impl RunFolder {
     }
 }
 
+/// The default folder of a new run of `protocol`: `runs/<stem>-<UTC timestamp>`, or with `-2`,
+/// `-3`… appended when that name is taken (two runs started within the same second). The
+/// folder is claimed by creating it, so two processes never get the same one. On an I/O error
+/// the plain name is returned, and creating the run folder then reports the error.
+pub fn default_run_dir(protocol: &Path) -> PathBuf {
+    let (root, now) = (Path::new("runs"), chrono::Utc::now());
+    claim_run_dir(root, protocol, now)
+        .unwrap_or_else(|_| root.join(format!("{}-{}", run_stem(protocol), stamp(now))))
+}
+
+fn run_stem(protocol: &Path) -> String {
+    protocol
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned())
+}
+
+fn stamp(now: chrono::DateTime<chrono::Utc>) -> String {
+    now.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Creates and returns the first free `<root>/<stem>-<stamp>[-n]` (see [`default_run_dir`]).
+pub fn claim_run_dir(
+    root: &Path,
+    protocol: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(root)?;
+    let base = format!("{}-{}", run_stem(protocol), stamp(now));
+    for n in 1..=10_000u32 {
+        let name = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = root.join(name);
+        // `create_dir` (not `_all`) fails on an existing folder: the claim is atomic.
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("{}: every name {base}-N is taken", root.display()),
+    ))
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> io::Result<T> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
@@ -285,4 +333,49 @@ pub fn write_derived_csv(folder: &RunFolder, plan: &Plan, records: &[Record]) ->
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn runs_started_in_the_same_second_get_their_own_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 24, 9, 57, 32)
+            .unwrap();
+        let protocol = Path::new("protocols/gc-li2s8.mgp");
+        let names: Vec<String> = (0..3)
+            .map(|_| {
+                let dir = claim_run_dir(root.path(), protocol, now).unwrap();
+                assert!(dir.is_dir());
+                // Each claimed folder is accepted as a new run's folder.
+                RunFolder::create(&dir).unwrap();
+                dir.file_name().unwrap().to_string_lossy().into_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "gc-li2s8-20261124T095732Z",
+                "gc-li2s8-20261124T095732Z-2",
+                "gc-li2s8-20261124T095732Z-3"
+            ]
+        );
+        let later = claim_run_dir(root.path(), Path::new("x"), now).unwrap();
+        assert!(later.ends_with("x-20261124T095732Z"));
+        let none = claim_run_dir(root.path(), Path::new(""), now).unwrap();
+        assert!(none.ends_with("run-20261124T095732Z"));
+    }
+
+    #[test]
+    fn a_root_that_cannot_be_created_is_an_error() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("file");
+        std::fs::write(&file, b"").unwrap();
+        let now = chrono::Utc::now();
+        assert!(claim_run_dir(&file.join("runs"), Path::new("p.mgp"), now).is_err());
+    }
 }

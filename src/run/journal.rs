@@ -128,6 +128,27 @@ pub struct JournalWriter {
     next_seq: u64,
     /// Stamp each record with the UTC wall time ([`Record::utc`]).
     wall_clock: bool,
+    removed_tail: Option<RemovedTail>,
+}
+
+/// An incomplete last line that [`JournalWriter::append`] cut off (a write torn by a kill).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedTail {
+    /// 1-based line number of the fragment.
+    pub line: usize,
+    /// Its length in bytes.
+    pub bytes: usize,
+}
+
+impl std::fmt::Display for RemovedTail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the journal ended in an incomplete record (line {}, {} bytes, cut short when the \
+             run stopped); it was removed before resuming",
+            self.line, self.bytes
+        )
+    }
 }
 
 impl JournalWriter {
@@ -139,28 +160,54 @@ impl JournalWriter {
             path: path.to_path_buf(),
             next_seq: 0,
             wall_clock: false,
+            removed_tail: None,
         })
     }
 
     /// Opens an existing journal for appending (resume), continuing its sequence numbers.
-    /// A torn last line is terminated first so the next record starts on its own line.
+    ///
+    /// A last line without its newline is either a complete record (the kill came between the
+    /// record and its newline: the newline is added) or a fragment, which is cut off so that the
+    /// journal stays one record per line; [`JournalWriter::removed_tail`] then says so, for the
+    /// resume to journal a warning. Every complete record is kept.
     pub fn append(path: &Path, next_seq: u64) -> io::Result<Self> {
         let text = std::fs::read(path)?;
         let mut file = OpenOptions::new().append(true).open(path)?;
-        if !text.is_empty() && text.last() != Some(&b'\n') {
-            file.write_all(b"\n")?;
+        let start = text
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |newline| newline + 1);
+        let tail = &text[start..];
+        let mut removed_tail = None;
+        if !tail.is_empty() {
+            if serde_json::from_slice::<Record>(tail).is_ok() {
+                file.write_all(b"\n")?;
+            } else {
+                file.set_len(start as u64)?;
+                file.sync_all()?;
+                removed_tail = Some(RemovedTail {
+                    line: text[..start].iter().filter(|b| **b == b'\n').count() + 1,
+                    bytes: tail.len(),
+                });
+            }
         }
         Ok(JournalWriter {
             file,
             path: path.to_path_buf(),
             next_seq,
             wall_clock: false,
+            removed_tail,
         })
     }
 
     /// From now on, stamp every record with the UTC wall time.
     pub fn stamp_wall_clock(&mut self) {
         self.wall_clock = true;
+    }
+
+    /// The fragment [`JournalWriter::append`] removed, if the journal ended in one.
+    pub fn removed_tail(&self) -> Option<&RemovedTail> {
+        self.removed_tail.as_ref()
     }
 
     pub fn path(&self) -> &Path {
@@ -280,12 +327,76 @@ mod tests {
                 },
             )
             .unwrap();
+        assert_eq!(
+            resumed.removed_tail(),
+            Some(&RemovedTail { line: 3, bytes: 22 })
+        );
         let contents = read_journal(&path).unwrap();
         assert_eq!(contents.records.len(), 3);
-        assert_eq!(contents.bad_lines, vec![3]);
+        assert!(contents.bad_lines.is_empty() && !contents.torn_tail);
         // Only the stamped writer's record carries a wall time, and it reads back.
         assert!(contents.records[1].utc.is_none());
         let stamped = contents.records[2].wall_time().expect("a wall time");
         assert!((chrono::Utc::now() - stamped).num_seconds().abs() < 3600);
+        let seqs: Vec<u64> = contents.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, [0, 1, 2]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+    }
+
+    fn event(message: &str) -> Event {
+        Event::Error {
+            message: message.into(),
+        }
+    }
+
+    /// A kill between a record and its newline leaves a complete record: it is kept.
+    #[test]
+    fn a_complete_last_record_without_newline_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = JournalWriter::create(&path).unwrap();
+        journal.write(0.0, None, event("a")).unwrap();
+        journal.write(1.0, None, event("b")).unwrap();
+        drop(journal);
+        let text = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &text[..text.len() - 1]).unwrap();
+        let mut resumed = JournalWriter::append(&path, 2).unwrap();
+        assert_eq!(resumed.removed_tail(), None);
+        resumed.write(2.0, None, event("c")).unwrap();
+        let contents = read_journal(&path).unwrap();
+        let seqs: Vec<u64> = contents.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, [0, 1, 2]);
+        assert!(contents.bad_lines.is_empty());
+    }
+
+    /// Clean journals, empty ones and a fragment that is the only line.
+    #[test]
+    fn append_leaves_clean_journals_alone_and_cuts_a_lone_fragment() {
+        let dir = tempfile::tempdir().unwrap();
+        let clean = dir.path().join("clean.jsonl");
+        let mut journal = JournalWriter::create(&clean).unwrap();
+        journal.write(0.0, None, event("a")).unwrap();
+        drop(journal);
+        let before = std::fs::read(&clean).unwrap();
+        assert_eq!(
+            JournalWriter::append(&clean, 1).unwrap().removed_tail(),
+            None
+        );
+        assert_eq!(std::fs::read(&clean).unwrap(), before);
+
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(
+            JournalWriter::append(&empty, 0).unwrap().removed_tail(),
+            None
+        );
+
+        let lone = dir.path().join("lone.jsonl");
+        std::fs::write(&lone, b"{\"seq\":0,\"t_").unwrap();
+        let resumed = JournalWriter::append(&lone, 0).unwrap();
+        let removed = resumed.removed_tail().unwrap();
+        assert_eq!((removed.line, removed.bytes), (1, 12));
+        assert!(removed.to_string().contains("line 1"));
+        assert_eq!(std::fs::read(&lone).unwrap(), b"");
     }
 }

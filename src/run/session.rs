@@ -200,6 +200,20 @@ pub async fn resume<I: Instrument>(
             },
         )
         .map_err(super::interpreter::JournalError)?;
+    if let Some(tail) = journal.removed_tail().cloned() {
+        journal
+            .write(
+                resumed_t_s,
+                None,
+                Event::Reading {
+                    reading: crate::instrument::Reading::Warning {
+                        t_s: resumed_t_s,
+                        message: tail.to_string(),
+                    },
+                },
+            )
+            .map_err(super::interpreter::JournalError)?;
+    }
     manifest.status = RunStatus::Running;
     manifest.reason = None;
     manifest.resumes += 1;

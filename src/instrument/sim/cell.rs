@@ -8,7 +8,7 @@
 
 use super::electrolyte::{Electrolyte, Refs};
 use super::gc;
-use super::impedance::{f_over_rt, finite_warburg};
+use super::impedance::{FARADAY, f_over_rt, finite_warburg};
 use super::li::LiState;
 use super::mg::{MgEnv, MgSpread, MgState, Solved};
 use super::noise::Spread;
@@ -56,6 +56,9 @@ pub struct SimCell {
     pub k_mult: f64,
     /// The cell's own clock (it lags the instrument's until synchronised).
     pub t_s: f64,
+    /// When the electrolyte was added (the start of the cell's first step); `None` before:
+    /// the cell does not exist yet, so it neither ages nor answers probes.
+    pub assembled_s: Option<f64>,
     /// Reference-electrode drift, V, and when it was last advanced.
     pub drift_v: f64,
     pub drift_t_s: f64,
@@ -86,7 +89,7 @@ fn macmullin(material: &str, params: &Params) -> f64 {
 }
 
 impl SimCell {
-    /// Builds a cell as assembled at t = 0, its electrodes pretreated.
+    /// Builds a cell, its electrodes pretreated, not yet assembled (see [`SimCell::assemble`]).
     pub fn build(
         cell: &Cell,
         separators: &[Separator],
@@ -137,6 +140,7 @@ impl SimCell {
             tip_cm,
             k_mult,
             t_s: 0.0,
+            assembled_s: None,
             drift_v: 0.0,
             drift_t_s: 0.0,
             mg_env: MgEnv::new(&params.mg, 0.0, 0.0, 0.0, f_t),
@@ -145,6 +149,30 @@ impl SimCell {
         };
         sim.refresh(params);
         Ok(sim)
+    }
+
+    /// Adds the electrolyte at instrument time `t_s`: the interphase starts growing now.
+    pub fn assemble(&mut self, t_s: f64) {
+        self.assembled_s = Some(t_s);
+        self.t_s = t_s;
+        self.drift_t_s = t_s;
+    }
+
+    /// What the model does not capture about this cell, said once when it is assembled.
+    pub fn model_limits(&self) -> Vec<String> {
+        let e = &self.electrolyte;
+        let has_li = std::iter::once(&self.we)
+            .chain(self.ce.as_ref())
+            .any(|x| x.material == Material::Li);
+        let mut notes = Vec::new();
+        if has_li && (e.c_li_salt <= 0.0 || e.c_mg > 0.0) {
+            notes.push(format!(
+                "cell `{}`: Li is modelled with its LP40 parameters (SEI growth, resistance, \
+                 capacitance); how Li behaves in this electrolyte is not modelled",
+                self.name
+            ));
+        }
+        notes
     }
 
     /// Recomputes what the electrolyte imposes (after assembly and after each addition).
@@ -307,6 +335,27 @@ impl SimCell {
                 State::Gc => {}
             }
         }
+    }
+
+    /// Glassy carbon turns polysulfide over while it carries `current_a` (absolute) for `dt`
+    /// seconds: each GC electrode consumes Li2S8 at |I|/2F (S8²⁻ + 2e⁻ → 2 S4²⁻ on one side,
+    /// S8²⁻ → S8 + 2e⁻ on the other) from the cell's electrolyte, whose polysulfide
+    /// conductance falls with it; once it is used up only the leakage is left and the
+    /// potential climbs to the compliance. (Mg electrodes carry their current by Mg²⁺/Mg.)
+    pub fn consume_polysulfide(&mut self, params: &Params, current_a: f64, dt: f64) {
+        let gc_electrodes = std::iter::once(&self.we)
+            .chain(self.ce.as_ref())
+            .filter(|e| e.material == Material::GlassyCarbon)
+            .count();
+        let total_area =
+            self.we.wetted_area_cm2 + self.ce.as_ref().map_or(0.0, |e| e.wetted_area_cm2);
+        let volume_l = self.electrolyte.ul_per_cm2 * total_area * 1e-6;
+        if gc_electrodes == 0 || self.electrolyte.c_ps <= 0.0 || volume_l <= 0.0 || dt <= 0.0 {
+            return;
+        }
+        let mol = gc_electrodes as f64 * current_a.abs() * dt / (2.0 * FARADAY);
+        self.electrolyte.c_ps = (self.electrolyte.c_ps - mol / volume_l).max(0.0);
+        self.refresh(params);
     }
 
     /// After an addition: the new electrolyte and, in a flooded cell, the new wetted area.

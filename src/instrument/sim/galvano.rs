@@ -9,9 +9,15 @@
 //! sampling interval beyond the step size. The measured potential is WE vs RE including the
 //! uncompensated resistance to the bridge tip (three-electrode), or the cell voltage including
 //! the electrolyte between WE and CE (two-electrode).
+//!
+//! Compliance: the voltage between CE and WE never exceeds ±compliance. When the requested
+//! current would need more, the potentiostat sits at the rail and the cell carries less: the
+//! readings record the current actually carried, the electrodes evolve with it, and a warning
+//! says so once per step. No reading exceeds the compliance.
 
-use super::cell::{State, Which};
-use super::{SimInstrument, capability, deliver, finite_nonnegative};
+use super::cell::{SimCell, State, Which};
+use super::mg::Solved;
+use super::{Params, SimInstrument, capability, deliver, finite_nonnegative};
 use crate::instrument::{GalvanoRequest, HoldEnd, InstrumentError, Reading, Sink};
 use crate::plan::{Connection, Role};
 
@@ -22,6 +28,10 @@ impl SimInstrument {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let idx = self.cell_index(request.cell)?;
+        if self.announce(sink)? {
+            self.sync_all();
+            return Ok(HoldEnd::Stopped);
+        }
         self.sync_all();
         let step = request.step;
         let duration = finite_nonnegative(request.duration_s, "the galvanostatic duration")?;
@@ -31,25 +41,21 @@ impl SimInstrument {
             Role::Working => magnitude,
             Role::Counter => -magnitude,
         };
-        let (i_we, i_ce) = {
+        {
             let cell = &self.cells[idx];
-            let ce = cell.ce.as_ref().ok_or_else(|| {
-                capability(format!(
+            if cell.ce.is_none() {
+                return Err(capability(format!(
                     "cell `{}` has no counter electrode to pass current through",
                     cell.name
-                ))
-            })?;
+                )));
+            }
             if step.connection == Connection::ThreeElectrode && cell.re.is_none() {
                 return Err(capability(format!(
                     "cell `{}` has no reference electrode: use the two-electrode connection",
                     cell.name
                 )));
             }
-            (
-                current / cell.we.wetted_area_cm2,
-                -current / ce.wetted_area_cm2,
-            )
-        };
+        }
         let interval = Some(step.sample_interval_s)
             .filter(|x| x.is_finite() && *x > 0.0)
             .unwrap_or(self.params.cell.dt_steady);
@@ -59,33 +65,29 @@ impl SimInstrument {
         let mut warned = false;
         loop {
             let t = self.clock_s;
-            let (we, ce) = {
-                let cell = &self.cells[idx];
-                (
-                    cell.solve(&self.params, Which::Working, i_we),
-                    cell.solve(&self.params, Which::Counter, i_ce),
-                )
-            };
+            let op = operating_point(&self.cells[idx], &self.params, current)?;
             let sample_t = start + k as f64 * interval;
             if sample_t <= t + 1e-9 && sample_t <= end + 1e-9 {
                 k += 1;
                 self.pacer.wait(t, &*sink).await?;
-                if (we.clipped || ce.clipped) && !warned {
+                if op.limited && !warned {
                     warned = true;
                     let message = format!(
-                        "compliance reached: the cell cannot carry {current} A within ±{} V",
-                        self.params.cell.compliance
+                        "compliance reached: the cell cannot carry {current} A within ±{} V; \
+                         the voltage is held at compliance and the current falls to {:.4e} A",
+                        self.params.cell.compliance, op.current
                     );
                     if deliver(sink, Reading::Warning { t_s: t, message })? {
                         self.sync_all();
                         return Ok(HoldEnd::Stopped);
                     }
                 }
-                let potential_v = self.measured(idx, step.connection, current, we.eta, ce.eta)?;
+                let potential_v =
+                    self.measured(idx, step.connection, op.current, op.we.eta, op.ce.eta)?;
                 let reading = Reading::Galvano {
                     t_s: t,
                     potential_v,
-                    current_a: current,
+                    current_a: op.current,
                 };
                 if deliver(sink, reading)? {
                     self.sync_all();
@@ -97,8 +99,11 @@ impl SimInstrument {
             }
             let cell = &self.cells[idx];
             let p = &self.params;
+            let (i_we, i_ce) = (op.i_we, op.i_ce);
+            let (we, ce) = (op.we, op.ce);
             let transient = transient(cell, p, Which::Working, i_we, we.eta)
-                || transient(cell, p, Which::Counter, i_ce, ce.eta);
+                || transient(cell, p, Which::Counter, i_ce, ce.eta)
+                || op.limited;
             let dt_max = if transient {
                 p.cell.dt_transient
             } else {
@@ -126,6 +131,7 @@ impl SimInstrument {
             let cell = &mut self.cells[idx];
             cell.hold(p, Which::Working, dt, i_we, we.eta);
             cell.hold(p, Which::Counter, dt, i_ce, ce.eta);
+            cell.consume_polysulfide(p, op.current, dt);
             if let Some(which) = rupture {
                 force_rupture(cell, which);
             }
@@ -149,7 +155,8 @@ impl SimInstrument {
         let cell = &self.cells[idx];
         let ocv = cell.ocv(&self.params, connection).map_err(capability)?;
         let noise = self.noise.gaussian(self.params.cell.dc_noise);
-        Ok(match connection {
+        let compliance = self.params.cell.compliance;
+        let v = match connection {
             Connection::ThreeElectrode => {
                 let i_we = current / cell.we.wetted_area_cm2;
                 let ohmic = cell.ru_ohm_cm2() * i_we;
@@ -158,8 +165,93 @@ impl SimInstrument {
             Connection::TwoElectrode => {
                 ocv + eta_we - eta_ce + current * cell.path_resistance_ohm() + noise
             }
-        })
+        };
+        // The instrument cannot read beyond its own compliance (noise at the rail included).
+        Ok(v.clamp(-compliance, compliance))
     }
+}
+
+/// What the cell carries at one instant: the requested current, or less when the potentiostat
+/// is at compliance.
+struct Operating {
+    /// Current actually carried, A (signed like the request).
+    current: f64,
+    /// Local current densities of WE and CE, A/cm².
+    i_we: f64,
+    i_ce: f64,
+    we: Solved,
+    ce: Solved,
+    /// The voltage between WE and CE sits at the compliance and the current is below the
+    /// request.
+    limited: bool,
+}
+
+/// The operating point for a requested current. A potentiostat drives the current through the
+/// counter electrode with at most ±compliance between CE and WE; when the cell needs more, the
+/// voltage stays at the rail and the current falls to what the cell carries there (the cell
+/// voltage is monotone in the current, so one bracketed root finds it).
+fn operating_point(cell: &SimCell, p: &Params, current: f64) -> Result<Operating, InstrumentError> {
+    let ce_area = cell
+        .ce
+        .as_ref()
+        .map(|ce| ce.wetted_area_cm2)
+        .ok_or_else(|| capability(format!("cell `{}` has no counter electrode", cell.name)))?;
+    let ocv = cell.ocv(p, Connection::TwoElectrode).map_err(capability)?;
+    let r_path = cell.path_resistance_ohm();
+    let limit = p.cell.compliance;
+    let at = |scale: f64| {
+        let c = scale * current;
+        let (i_we, i_ce) = (c / cell.we.wetted_area_cm2, -c / ce_area);
+        let we = cell.solve(p, Which::Working, i_we);
+        let ce = cell.solve(p, Which::Counter, i_ce);
+        let v = ocv + we.eta - ce.eta + c * r_path;
+        let op = Operating {
+            current: c,
+            i_we,
+            i_ce,
+            we,
+            ce,
+            limited: false,
+        };
+        (op, v)
+    };
+    // Above zero past the rail; an electrode clipped at the rail is past it whatever the sum.
+    let excess = |(op, v): &(Operating, f64)| {
+        if op.we.clipped || op.ce.clipped {
+            1.0
+        } else {
+            v.abs() - limit
+        }
+    };
+    let full = at(1.0);
+    if excess(&full) <= 0.0 {
+        return Ok(full.0);
+    }
+    // Bisection keeps a carried current (`lo`) and one past the rail (`hi`): an electrode's
+    // overpotential can jump to the rail at a limiting current, where no root exists.
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if excess(&at(mid)) <= 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let (mut op, v) = at(lo);
+    let (past, v_past) = at(hi);
+    // At a limiting current the electrode that jumped takes the rest of the rail voltage.
+    let missing = limit - v.abs();
+    if missing > 0.0 {
+        let towards = v_past.signum();
+        if past.we.clipped {
+            op.we.eta += towards * missing;
+        } else if past.ce.clipped {
+            op.ce.eta -= towards * missing;
+        }
+    }
+    op.limited = true;
+    Ok(op)
 }
 
 fn mg_state(cell: &super::cell::SimCell, which: Which) -> Option<&super::mg::MgState> {

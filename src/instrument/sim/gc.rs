@@ -1,6 +1,7 @@
 //! Glassy carbon: an inert, electronically conducting surface. Its only faradaic path is the
 //! polysulfide couple when Li2S8 is present (plus a tiny background leakage); its
-//! capacitance is the double layer, a CPE. It has no state.
+//! capacitance is the double layer, a CPE. It has no state of its own; under current it uses
+//! up the cell's polysulfide ([`super::cell::SimCell::consume_polysulfide`]).
 
 use super::dc::sinh_capped;
 use super::impedance::{cpe_admittance, cpe_t_from_capacitance, invert};

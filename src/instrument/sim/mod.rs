@@ -3,7 +3,10 @@
 //! `shared/reference/simulator-model.md` for the design and the paper's targets).
 //!
 //! Takes a checked [`Plan`] (at `prepare`) and the interpreter's requests; gives readings in
-//! absolute units as a potentiostat would. All cells of a plan are assembled at t = 0 and age in
+//! absolute units as a potentiostat would. A cell is assembled (electrolyte added) at the start
+//! of the first step that uses it, as an electrochemist assembles a fresh cell just before
+//! measuring it: until then its interphase does not exist and does not age (its electrodes'
+//! pretreatments, done before assembly, are applied at `prepare`). Assembled cells age in
 //! parallel on one virtual clock: while one cell is measured the others keep ageing at open
 //! circuit. Simulated time never sleeps unless a pace is set. Parameters are documented data
 //! (`params/*.json`), overridable from a file; output is bit-reproducible per seed.
@@ -87,6 +90,9 @@ pub struct SimInstrument {
     noise: Noise,
     spread: Spread,
     pacer: Pacer,
+    /// Model limits of cells just assembled, delivered as warnings by the step that assembled
+    /// them.
+    notes_due: Vec<String>,
 }
 
 fn capability(message: impl Into<String>) -> InstrumentError {
@@ -139,6 +145,7 @@ impl SimInstrument {
             cells: Vec::new(),
             separators: Vec::new(),
             timing: EisTiming::default(),
+            notes_due: Vec::new(),
         }
     }
 
@@ -146,22 +153,44 @@ impl SimInstrument {
         &self.params
     }
 
-    /// The index of a cell, building it (aged from t = 0) if the plan did not list it.
+    /// The index of a cell, assembling it now if this is its first step (building it first if
+    /// the plan did not list it).
     fn cell_index(&mut self, cell: &Cell) -> Result<usize, InstrumentError> {
-        if let Some(i) = self.cells.iter().position(|c| c.name == cell.name) {
-            return Ok(i);
+        let idx = match self.cells.iter().position(|c| c.name == cell.name) {
+            Some(i) => i,
+            None => {
+                let sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
+                    .map_err(capability)?;
+                self.cells.push(sim);
+                self.cells.len() - 1
+            }
+        };
+        let now = self.clock_s;
+        let c = &mut self.cells[idx];
+        if c.assembled_s.is_none() {
+            c.assemble(now);
+            self.notes_due.extend(c.model_limits());
         }
-        let mut sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
-            .map_err(capability)?;
-        sim.rest(&self.params, self.clock_s);
-        self.cells.push(sim);
-        Ok(self.cells.len() - 1)
+        Ok(idx)
     }
 
-    /// Brings every cell to the instrument's clock (open circuit for those not measured).
+    /// Delivers the notes of a cell just assembled as warnings; `true` when the sink asks to
+    /// end the step.
+    fn announce(&mut self, sink: &mut dyn Sink) -> Result<bool, InstrumentError> {
+        for message in std::mem::take(&mut self.notes_due) {
+            let t_s = self.clock_s;
+            if deliver(sink, Reading::Warning { t_s, message })? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Brings every assembled cell to the instrument's clock (open circuit for those not
+    /// measured); a cell not yet assembled does not age.
     fn sync_all(&mut self) {
         let t = self.clock_s;
-        for c in &mut self.cells {
+        for c in self.cells.iter_mut().filter(|c| c.assembled_s.is_some()) {
             let dt = t - c.t_s;
             c.rest(&self.params, dt);
             c.t_s = t;
@@ -271,6 +300,9 @@ impl Instrument for SimInstrument {
         self.spread = Spread::new(self.options.seed, self.options.spread);
         self.pacer.start(0.0);
         self.cells.clear();
+        self.notes_due.clear();
+        // Built (pretreated, spread drawn) in plan order so that results do not depend on the
+        // order in which cells are first used; assembled later, at their first step.
         for cell in &plan.cells {
             let sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
                 .map_err(capability)?;
@@ -307,9 +339,11 @@ impl Instrument for SimInstrument {
         &mut self,
         cell: &Cell,
         addition: &Addition,
-        _sink: &mut dyn Sink,
+        sink: &mut dyn Sink,
     ) -> Result<(), InstrumentError> {
         let idx = self.cell_index(cell)?;
+        // An addition has no step end to ask for: a stop request is honoured by the next step.
+        self.announce(sink)?;
         self.sync_all();
         let params = &self.params;
         self.cells[idx].add(

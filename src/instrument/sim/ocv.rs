@@ -11,6 +11,10 @@ impl SimInstrument {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let idx = self.cell_index(request.cell)?;
+        if self.announce(sink)? {
+            self.sync_all();
+            return Ok(HoldEnd::Stopped);
+        }
         let duration = finite_nonnegative(request.duration_s, "the rest duration")?;
         let start = self.clock_s;
         let end = start + duration;

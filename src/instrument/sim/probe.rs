@@ -27,9 +27,13 @@ pub struct ElectrodeProbe {
 }
 
 impl SimInstrument {
-    /// The model state of every electrode of a cell (WE first, then CE), at the cell's clock.
+    /// The model state of every electrode of a cell (WE first, then CE), at the cell's clock;
+    /// `None` for a cell not assembled yet (no step has used it).
     pub fn probe(&self, cell: &str) -> Option<Vec<ElectrodeProbe>> {
-        let c = self.cells.iter().find(|c| c.name == cell)?;
+        let c = self
+            .cells
+            .iter()
+            .find(|c| c.name == cell && c.assembled_s.is_some())?;
         let p = &self.params;
         let probe = |e: &SimElectrode| match &e.state {
             State::Mg(s) => ElectrodeProbe {

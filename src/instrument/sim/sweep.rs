@@ -14,6 +14,10 @@ impl SimInstrument {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         let idx = self.cell_index(request.cell)?;
+        if self.announce(sink)? {
+            self.sync_all();
+            return Ok(HoldEnd::Stopped);
+        }
         self.pacer.wait(self.clock_s, &*sink).await?;
         let sweep = request.sweep;
         let biased = match sweep.bias {
