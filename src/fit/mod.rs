@@ -30,7 +30,9 @@ pub use circuit::{Circuit, CircuitError};
 pub use error::FitError;
 pub use linkk::{KkResidual, LinKk, LinKkOptions, lin_kk};
 pub use options::{FitOptions, Weighting};
-pub use result::{ArcFit, FitResult, FitWarning, FittedParam};
+pub use result::{
+    ArcFit, FitResult, FitWarning, FittedParam, MAX_RELATIVE_ERROR, Undetermined, show_value,
+};
 pub use solve::{check_options, fit, fit_from};
 
 #[cfg(test)]
