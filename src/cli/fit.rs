@@ -56,10 +56,19 @@ pub struct Args {
 
 fn frequency(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    // The longest leading number (so `1e-2`, `2.5E3kHz` keep their exponent), then a unit.
+    let split = (1..=t.len())
+        .rev()
+        .filter(|&i| t.is_char_boundary(i))
+        .find(|&i| {
+            let head = &t[..i];
+            // `inf`/`nan` parse as floats but are not frequencies; `1e` is not a number.
+            head.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+                && head.parse::<f64>().is_ok()
+        })
+        .ok_or_else(|| format!("`{s}` is not a frequency (write e.g. 0.02, 20mHz, 1e-2)"))?;
     let (num, unit) = t.split_at(split);
     let v: f64 = num
-        .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a frequency"))?;
     let hz = if unit.trim().is_empty() {
@@ -80,6 +89,18 @@ fn frequency(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("`{s}` is not a positive frequency"))
     }
+}
+
+/// `--fmin` above `--fmax`: no point could be fitted.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("--fmin {} is above --fmax {}", crate::fit::hz(*.fmin), crate::fit::hz(*.fmax))]
+#[diagnostic(
+    code(mgp::fit::window_order),
+    help("--fmin is the lowest frequency fitted and --fmax the highest: swap them")
+)]
+struct WindowOrder {
+    fmin: f64,
+    fmax: f64,
 }
 
 fn weighting(s: &str) -> Result<Weighting, String> {
@@ -134,6 +155,12 @@ pub fn run(args: Args) -> u8 {
     };
     for note in &file.notes {
         eprintln!("note: {note}");
+    }
+    if let (Some(fmin), Some(fmax)) = (args.fmin, args.fmax)
+        && fmin > fmax
+    {
+        super::eprint_diagnostic(&WindowOrder { fmin, fmax });
+        return exit::INVALID;
     }
     let window = if args.arc_window {
         FitWindow::HighFrequencyArc
@@ -427,4 +454,31 @@ fn table(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frequency;
+
+    #[test]
+    fn frequencies_in_plain_scientific_and_unit_forms() {
+        assert_eq!(frequency("0.02"), Ok(0.02));
+        assert_eq!(frequency("1e-2"), Ok(0.01));
+        assert_eq!(frequency("2.5E3"), Ok(2500.0));
+        assert_eq!(frequency("1e3 Hz"), Ok(1000.0));
+        assert!((frequency("20mHz").unwrap() - 0.02).abs() < 1e-15);
+        assert_eq!(frequency("10kHz"), Ok(1e4));
+        assert!(
+            frequency("1e-2 V")
+                .unwrap_err()
+                .contains("`V` is not a frequency unit")
+        );
+        assert!(frequency("inf").is_err());
+        assert!(
+            frequency("-5")
+                .unwrap_err()
+                .contains("not a positive frequency")
+        );
+        assert!(frequency("Hz").is_err());
+    }
 }

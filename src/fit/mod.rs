@@ -27,7 +27,7 @@ pub mod window;
 
 pub use batch::{PARALLEL_THRESHOLD, SpectrumRef, fit_batch, fit_sequence};
 pub use circuit::{Circuit, CircuitError};
-pub use error::FitError;
+pub use error::{FitError, hz};
 pub use linkk::{KkResidual, LinKk, LinKkOptions, lin_kk};
 pub use options::{FitOptions, Weighting};
 pub use result::{

@@ -456,7 +456,8 @@ fn undetermined(
             Some(Undetermined::Bound { bound })
         } else if let Some(cov) = covariance {
             let relative = cov[i * n + i].max(0.0).sqrt() / values[i].abs();
-            (relative.is_nan() || relative > MAX_RELATIVE_ERROR).then_some(Undetermined::Error { relative })
+            (relative.is_nan() || relative > MAX_RELATIVE_ERROR)
+                .then_some(Undetermined::Error { relative })
         } else {
             // No covariance: a parameter whose column of J vanishes has no effect on Z.
             (outcome.jtj[p * k + p] <= 1e-12 * max_diag).then_some(Undetermined::Insensitive)
