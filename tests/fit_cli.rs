@@ -153,9 +153,15 @@ fn bad_circuit_and_options_exit_2() {
         empty.contains("no data point lies inside the window 2 MHz to 3 MHz"),
         "{empty}"
     );
-    assert!(empty.contains("the data span 19.95 mHz to 1 MHz"), "{empty}");
+    assert!(
+        empty.contains("the data span 19.95 mHz to 1 MHz"),
+        "{empty}"
+    );
     let swapped = failure(root(), &["fit", DATA, "--fmin", "10", "--fmax", "1"]);
-    assert!(swapped.contains("--fmin 10 Hz is above --fmax 1 Hz"), "{swapped}");
+    assert!(
+        swapped.contains("--fmin 10 Hz is above --fmax 1 Hz"),
+        "{swapped}"
+    );
     assert!(swapped.contains("mgp::fit::window_order"), "{swapped}");
     // Scientific notation is a number, not a unit.
     mgp(root())
