@@ -128,7 +128,11 @@ impl std::fmt::Display for FitWarning {
                     Undetermined::Error { relative } if relative.is_finite() => write!(
                         f,
                         "{param} is not determined by the data: its standard error is {} times its value ({v})",
-                        crate::units::trim_number(*relative)
+                        if *relative < 1e4 {
+                            crate::units::trim_number(*relative)
+                        } else {
+                            format!("{relative:.1e}")
+                        }
                     ),
                     Undetermined::Error { .. } => write!(
                         f,
