@@ -147,10 +147,27 @@ fn bad_circuit_and_options_exit_2() {
     );
     assert!(failure(root(), &["fit", DATA, "--weight", "squared"]).contains("unknown weighting"));
     assert!(failure(root(), &["fit", DATA, "--fmin", "10 V"]).contains("not a frequency unit"));
+    let empty = failure(root(), &["fit", DATA, "--fmin", "2MHz", "--fmax", "3MHz"]);
+    // Frequencies as a person writes them, not 2000000 Hz or 0.01995262 Hz.
     assert!(
-        failure(root(), &["fit", DATA, "--fmin", "2MHz", "--fmax", "3MHz"])
-            .contains("no data point lies inside")
+        empty.contains("no data point lies inside the window 2 MHz to 3 MHz"),
+        "{empty}"
     );
+    assert!(
+        empty.contains("the data span 19.95 mHz to 1 MHz"),
+        "{empty}"
+    );
+    let swapped = failure(root(), &["fit", DATA, "--fmin", "10", "--fmax", "1"]);
+    assert!(
+        swapped.contains("--fmin 10 Hz is above --fmax 1 Hz"),
+        "{swapped}"
+    );
+    assert!(swapped.contains("mgp::fit::window_order"), "{swapped}");
+    // Scientific notation is a number, not a unit.
+    mgp(root())
+        .args(["fit", DATA, "--fmin", "1e-1", "--fmax", "1e4", "--json"])
+        .assert()
+        .success();
 }
 
 #[test]

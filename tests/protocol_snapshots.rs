@@ -50,4 +50,17 @@ fn a_changed_result_is_a_readable_diff_and_exit_1() {
         "{stdout}"
     );
     assert!(stdout.contains("0 passed, 1 failed, 0 new"), "{stdout}");
+    // --update rewrites it and counts it as updated, not new.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["test", "--update"])
+        .arg(dir.path().join("gc-li2s8.mgp"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("0 passed, 0 failed, 0 new, 1 updated"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&snap).unwrap(), text);
 }

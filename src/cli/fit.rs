@@ -1,16 +1,17 @@
 //! `mgp fit FILE --circuit "R0-p(R1,CPE1)"`: fits every spectrum of an impedance file and
 //! prints a table (or `--json`): parameters with standard errors, χ², the effective
 //! capacitance (Eq. 1), the peak frequency and the Lin-KK verdict. Exit 2 on a bad file,
-//! circuit or option; 1 when a fit fails on valid input.
+//! circuit or option; 1 when a fit fails on valid input, or leaves a parameter undetermined
+//! (ran to the solver's limit, or a standard error above its value).
 
 use super::exit;
 use crate::data::{ImpedanceFile, ReadOptions, read_file};
 use crate::fit::{
-    Circuit, FitError, FitOptions, FitResult, LinKk, LinKkOptions, SpectrumRef, Weighting,
-    check_options, fit_batch, lin_kk,
+    Circuit, FitError, FitOptions, FitResult, LinKk, LinKkOptions, SpectrumRef, Undetermined,
+    Weighting, check_options, fit_batch, lin_kk,
 };
 use crate::plan::FitWindow;
-use crate::units::{Dimension, Quantity, format_si, trim_number};
+use crate::units::{Dimension, Quantity, format_si};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::path::PathBuf;
@@ -55,10 +56,19 @@ pub struct Args {
 
 fn frequency(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    // The longest leading number (so `1e-2`, `2.5E3kHz` keep their exponent), then a unit.
+    let split = (1..=t.len())
+        .rev()
+        .filter(|&i| t.is_char_boundary(i))
+        .find(|&i| {
+            let head = &t[..i];
+            // `inf`/`nan` parse as floats but are not frequencies; `1e` is not a number.
+            head.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+                && head.parse::<f64>().is_ok()
+        })
+        .ok_or_else(|| format!("`{s}` is not a frequency (write e.g. 0.02, 20mHz, 1e-2)"))?;
     let (num, unit) = t.split_at(split);
     let v: f64 = num
-        .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a frequency"))?;
     let hz = if unit.trim().is_empty() {
@@ -79,6 +89,18 @@ fn frequency(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("`{s}` is not a positive frequency"))
     }
+}
+
+/// `--fmin` above `--fmax`: no point could be fitted.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("--fmin {} is above --fmax {}", crate::fit::hz(*.fmin), crate::fit::hz(*.fmax))]
+#[diagnostic(
+    code(mgp::fit::window_order),
+    help("--fmin is the lowest frequency fitted and --fmax the highest: swap them")
+)]
+struct WindowOrder {
+    fmin: f64,
+    fmax: f64,
 }
 
 fn weighting(s: &str) -> Result<Weighting, String> {
@@ -134,6 +156,12 @@ pub fn run(args: Args) -> u8 {
     for note in &file.notes {
         eprintln!("note: {note}");
     }
+    if let (Some(fmin), Some(fmax)) = (args.fmin, args.fmax)
+        && fmin > fmax
+    {
+        super::eprint_diagnostic(&WindowOrder { fmin, fmax });
+        return exit::INVALID;
+    }
     let window = if args.arc_window {
         FitWindow::HighFrequencyArc
     } else if args.fmin.is_some() || args.fmax.is_some() {
@@ -172,6 +200,22 @@ pub fn run(args: Args) -> u8 {
         .collect();
     let mut code = exit::OK;
     for (spectrum, fit) in file.spectra.iter().zip(&fits) {
+        // A parameter that ran away is a failed fit, even though the solver stopped cleanly;
+        // one held on the user's own bound is the user's choice.
+        if let Ok(r) = fit
+            && r.params.iter().any(|p| {
+                p.undetermined
+                    .is_some_and(|w| !matches!(w, Undetermined::Bound { .. }))
+            })
+        {
+            eprintln!(
+                "error: spectrum {} of {}: the data do not determine {}",
+                spectrum.label,
+                file.path,
+                r.undetermined().join(", ")
+            );
+            code = code.max(exit::RUNTIME);
+        }
         if let Err(e) = fit {
             eprintln!("error: spectrum {} of {}:", spectrum.label, file.path);
             super::eprint_diagnostic(e);
@@ -206,12 +250,14 @@ fn spectrum_json(label: &str, fit: &Result<FitResult, FitError>, kk: Option<&Lin
             let params: Map<String, Value> = r
                 .params
                 .iter()
-                .map(|p| (p.name.clone(), json!({"value": p.value, "stderr": p.stderr, "unit": p.unit, "fixed": p.fixed})))
+                .map(|p| (p.name.clone(), json!({"value": p.value, "stderr": p.stderr, "unit": p.unit, "fixed": p.fixed, "undetermined": p.undetermined.is_some()})))
                 .collect();
             out.insert("params".into(), Value::Object(params));
             out.insert("chi2".into(), json!(r.chi2));
             out.insert("reduced_chi2".into(), json!(r.reduced_chi2));
-            let arc = r.main_arc();
+            // An undetermined arc gives no C or f_peak (null), only its flagged entry in `arcs`.
+            let arc = r.main_arc().filter(|a| !a.undetermined);
+            out.insert("undetermined".into(), json!(r.undetermined()));
             out.insert("c_eff_f".into(), json!(arc.map(|a| a.c_eff_f)));
             out.insert(
                 "c_eff_stderr_f".into(),
@@ -248,22 +294,9 @@ fn spectrum_json(label: &str, fit: &Result<FitResult, FitError>, kk: Option<&Lin
     Value::Object(out)
 }
 
-/// A value with its unit where the unit has SI prefixes, else in scientific notation.
+/// A value with its unit (SI prefixes where they fit).
 fn show(value: f64, unit: &str) -> String {
-    let dimension = match unit {
-        "Ohm" => Some(Dimension::Resistance),
-        "F" => Some(Dimension::Capacitance),
-        "Hz" => Some(Dimension::Frequency),
-        "s" => Some(Dimension::Time),
-        _ => None,
-    };
-    match dimension {
-        Some(d) if unit != "s" => format_si(value, d),
-        _ if value != 0.0 && (value.abs() >= 1e4 || value.abs() < 1e-2) => {
-            format!("{value:.4e} {unit}").trim().to_string()
-        }
-        _ => format!("{} {unit}", trim_number(value)).trim().to_string(),
-    }
+    crate::fit::show_value(value, unit)
 }
 
 /// A percentage to two significant figures (`0.057`, `1.5`, `23`).
@@ -273,6 +306,16 @@ fn percent(x: f64) -> String {
     }
     let decimals = (1 - x.abs().log10().floor() as i32).clamp(0, 8) as usize;
     format!("{x:.decimals$}")
+}
+
+/// The std. error column of an undetermined parameter: where the fit left it, in words.
+fn undetermined_text(p: &crate::fit::FittedParam, why: Undetermined) -> String {
+    match why {
+        Undetermined::Bound { bound } => format!("on its bound {}", show(bound, &p.unit)),
+        Undetermined::Limit => "ran off to the solver's limit".to_string(),
+        Undetermined::Error { .. } => "std. error larger than the value".to_string(),
+        Undetermined::Insensitive => "no effect on the fit".to_string(),
+    }
 }
 
 fn stderr_text(value: f64, stderr: Option<f64>, unit: &str) -> String {
@@ -334,12 +377,18 @@ fn table(
             .params
             .iter()
             .map(|p| {
-                let err = if p.fixed {
-                    "fixed".to_string()
+                if p.fixed {
+                    (p.name.clone(), show(p.value, &p.unit), "fixed".to_string())
+                } else if let Some(why) = p.undetermined {
+                    (
+                        p.name.clone(),
+                        "undetermined".to_string(),
+                        undetermined_text(p, why),
+                    )
                 } else {
-                    stderr_text(p.value, p.stderr, &p.unit)
-                };
-                (p.name.clone(), show(p.value, &p.unit), err)
+                    let err = stderr_text(p.value, p.stderr, &p.unit);
+                    (p.name.clone(), show(p.value, &p.unit), err)
+                }
             })
             .collect();
         let w0 = rows
@@ -364,6 +413,14 @@ fn table(
             r.chi2, r.reduced_chi2, r.iterations
         );
         for a in &r.arcs {
+            if a.undetermined {
+                let _ = writeln!(
+                    out,
+                    "  arc {}: C_eff and f_peak undetermined (they rest on an undetermined parameter)",
+                    a.r_name
+                );
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  arc {}: C_eff (Eq. 1) {} {}, f_peak {} {}",
@@ -397,4 +454,31 @@ fn table(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frequency;
+
+    #[test]
+    fn frequencies_in_plain_scientific_and_unit_forms() {
+        assert_eq!(frequency("0.02"), Ok(0.02));
+        assert_eq!(frequency("1e-2"), Ok(0.01));
+        assert_eq!(frequency("2.5E3"), Ok(2500.0));
+        assert_eq!(frequency("1e3 Hz"), Ok(1000.0));
+        assert!((frequency("20mHz").unwrap() - 0.02).abs() < 1e-15);
+        assert_eq!(frequency("10kHz"), Ok(1e4));
+        assert!(
+            frequency("1e-2 V")
+                .unwrap_err()
+                .contains("`V` is not a frequency unit")
+        );
+        assert!(frequency("inf").is_err());
+        assert!(
+            frequency("-5")
+                .unwrap_err()
+                .contains("not a positive frequency")
+        );
+        assert!(frequency("Hz").is_err());
+    }
 }

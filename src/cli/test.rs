@@ -59,7 +59,7 @@ pub fn run(args: Args) -> u8 {
             return exit::INVALID;
         }
     };
-    let (mut passed, mut failed, mut new, mut invalid) = (0, 0, 0, 0);
+    let (mut passed, mut failed, mut new, mut updated, mut invalid) = (0, 0, 0, 0, 0);
     for file in &files {
         let shown = file.display();
         let actual = match snapshot_protocol(file, args.seed, DEFAULT_TOLERANCE) {
@@ -118,8 +118,13 @@ pub fn run(args: Args) -> u8 {
                     invalid += 1;
                     continue;
                 }
-                println!("{} {shown}", if diff.is_some() { "upd " } else { "new " });
-                new += 1;
+                if diff.is_some() {
+                    println!("upd  {shown}");
+                    updated += 1;
+                } else {
+                    println!("new  {shown}");
+                    new += 1;
+                }
             }
             (Some(d), false) => {
                 println!(
@@ -131,8 +136,13 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
+    let updated_text = if args.update {
+        format!(", {updated} updated")
+    } else {
+        String::new()
+    };
     println!(
-        "protocols: {passed} passed, {} failed, {new} new",
+        "protocols: {passed} passed, {} failed, {new} new{updated_text}",
         failed + invalid
     );
     if invalid > 0 {

@@ -100,3 +100,22 @@ fn ec_lab_mpt_in_the_windows_code_page_with_decimal_commas() {
     assert!(s.z_ohm[1].im < 0.0);
     assert_eq!(s.lines[0], 10);
 }
+
+#[test]
+fn quoted_decimal_comma_fields_in_a_comma_separated_file() {
+    // What a spreadsheet in a decimal-comma locale exports as "CSV (comma)".
+    let f = read(
+        "q.csv",
+        b"\"freq_hz\",\"z_real_ohm\",\"z_imag_ohm\"\n\"1000000,0\",\"10,05\",\"-0,5\"\n\"1000,0\",\"12,5\",\"-3,25\"\n\"10\",\"20\",\"-5\"\n",
+    );
+    let s = &f.spectra[0];
+    assert_eq!(s.frequencies_hz, [1e6, 1e3, 10.0]);
+    assert_eq!(s.z_ohm[0], Complex64::new(10.05, -0.5));
+    assert_eq!(s.z_ohm[1], Complex64::new(12.5, -3.25));
+    let headerless = read(
+        "h.csv",
+        b"\"100,0\",\"1,5\",\"-0,25\"\n\"10\",\"2\",\"-1\"\n1,3,-2\n",
+    );
+    assert_eq!(headerless.spectra[0].frequencies_hz, [100.0, 10.0, 1.0]);
+    assert_eq!(headerless.spectra[0].z_ohm[0], Complex64::new(1.5, -0.25));
+}

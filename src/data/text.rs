@@ -107,13 +107,16 @@ impl Delimiter {
         }
     }
 
-    /// A comma is a decimal separator only where it is not the field separator.
+    /// Whether a comma inside a field is a decimal separator. Always: where the comma also
+    /// separates fields, a field can only hold one by being quoted (`"10,05"`), and then it
+    /// is the decimal comma of a locale that quotes its numbers.
     pub fn decimal_comma(self) -> bool {
-        self != Delimiter::Comma
+        true
     }
 
     /// Fields with their byte ranges in the line; trailing empty fields are dropped (EC-Lab
-    /// ends every row with a tab).
+    /// ends every row with a tab). A separator inside double quotes belongs to the field
+    /// (RFC 4180; `""` is a quote inside a quoted field).
     pub fn split(self, line: &str) -> Vec<(&str, (usize, usize))> {
         let mut out = Vec::new();
         match self {
@@ -140,8 +143,11 @@ impl Delimiter {
                     _ => ',',
                 };
                 let mut start = 0;
+                let mut quoted = false;
                 for (i, c) in line.char_indices() {
-                    if c == sep {
+                    if c == '"' {
+                        quoted = !quoted;
+                    } else if c == sep && !quoted {
                         out.push(trimmed(line, start, i));
                         start = i + c.len_utf8();
                     }
@@ -235,5 +241,26 @@ mod tests {
         assert_eq!(f, vec![("1,0", (0, 3)), ("2", (5, 6)), ("3", (8, 9))]);
         let w = Delimiter::Whitespace.split("  1  2e3 ");
         assert_eq!(w, vec![("1", (2, 3)), ("2e3", (5, 8))]);
+    }
+
+    #[test]
+    fn quoted_fields_keep_their_commas() {
+        let line = r#""1000000,0", "10,05","-0,5",7"#;
+        let f = Delimiter::detect(line).split(line);
+        assert_eq!(
+            f,
+            vec![
+                ("1000000,0", (1, 10)),
+                ("10,05", (14, 19)),
+                ("-0,5", (22, 26)),
+                ("7", (28, 29))
+            ]
+        );
+        let d = Delimiter::Comma.decimal_comma();
+        assert_eq!(number(f[1].0, d), Ok(10.05));
+        assert_eq!(number(f[3].0, d), Ok(7.0));
+        // An escaped quote does not end the field.
+        let e = Delimiter::Comma.split(r#""a ""b"", c",2"#);
+        assert_eq!(e.len(), 2, "{e:?}");
     }
 }

@@ -12,16 +12,16 @@ pub enum FitError {
     )]
     TooFewPoints { points: usize, free: usize },
 
-    #[error("no data point lies inside the window {min_hz} Hz to {max_hz} Hz")]
-    #[diagnostic(
-        code(mgp::fit::empty_window),
-        help("the data span {data_min_hz} Hz to {data_max_hz} Hz")
-    )]
+    #[error("no data point lies inside the window {} to {}", hz(*.min_hz), hz(*.max_hz))]
+    #[diagnostic(code(mgp::fit::empty_window))]
     EmptyWindow {
         min_hz: f64,
         max_hz: f64,
         data_min_hz: f64,
         data_max_hz: f64,
+        /// "the data span …", with the frequencies formatted.
+        #[help]
+        help: String,
     },
 
     #[error("the circuit `{circuit}` has no parameter `{name}`")]
@@ -46,4 +46,13 @@ pub enum FitError {
         help("give starting values with `initial` (or `--guess NAME=VALUE`)")
     )]
     Failed,
+}
+
+/// A frequency for a message: `20 mHz`, not `0.020000000000000004 Hz`; an open end is `∞`.
+pub fn hz(value: f64) -> String {
+    if value.is_infinite() {
+        "∞".to_string()
+    } else {
+        crate::units::format_si(value, crate::units::Dimension::Frequency)
+    }
 }

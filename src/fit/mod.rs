@@ -27,10 +27,12 @@ pub mod window;
 
 pub use batch::{PARALLEL_THRESHOLD, SpectrumRef, fit_batch, fit_sequence};
 pub use circuit::{Circuit, CircuitError};
-pub use error::FitError;
+pub use error::{FitError, hz};
 pub use linkk::{KkResidual, LinKk, LinKkOptions, lin_kk};
 pub use options::{FitOptions, Weighting};
-pub use result::{ArcFit, FitResult, FitWarning, FittedParam};
+pub use result::{
+    ArcFit, FitResult, FitWarning, FittedParam, MAX_RELATIVE_ERROR, Undetermined, show_value,
+};
 pub use solve::{check_options, fit, fit_from};
 
 #[cfg(test)]

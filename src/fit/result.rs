@@ -15,7 +15,28 @@ pub struct FittedParam {
     pub stderr: Option<f64>,
     pub unit: String,
     pub fixed: bool,
+    /// Why the data do not determine this parameter (its value is then not a measurement).
+    #[serde(default)]
+    pub undetermined: Option<Undetermined>,
 }
+
+/// Why a parameter is not determined by the data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum Undetermined {
+    /// It ran to the solver's internal limit (about 1e±35).
+    Limit,
+    /// It ended on a bound the user set; the data would take it further.
+    Bound { bound: f64 },
+    /// Its standard error exceeds its value (`relative` = stderr / |value|; may be infinite).
+    Error { relative: f64 },
+    /// The fitted impedance does not depend on it (the covariance is singular).
+    Insensitive,
+}
+
+/// Relative standard error above which a parameter counts as undetermined: the data do not
+/// fix even its order of magnitude.
+pub const MAX_RELATIVE_ERROR: f64 = 1.0;
 
 /// One R ∥ C/CPE arc of the fitted circuit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +55,9 @@ pub struct ArcFit {
     pub f_peak_stderr: Option<f64>,
     /// Time constant (R T)^(1/P).
     pub tau_s: f64,
+    /// True when R, T or P is undetermined: then C, f_peak and τ are not measurements.
+    #[serde(default)]
+    pub undetermined: bool,
 }
 
 /// Something the user should know about a fit that did not fail.
@@ -46,10 +70,20 @@ pub enum FitWarning {
         f_peak_hz: f64,
         f_min_hz: f64,
     },
-    /// A parameter ended on one of its bounds.
+    /// A parameter ended on one of its bounds (a user's bound, or 0 or 1 for an exponent).
     AtBound {
         param: String,
         value: f64,
+        #[serde(default)]
+        unit: String,
+    },
+    /// A parameter the data do not determine: its value, and its arc's C and f_peak, are not
+    /// reported as measurements.
+    ParamUndetermined {
+        param: String,
+        value: f64,
+        unit: String,
+        why: Undetermined,
     },
     NotConverged {
         iterations: usize,
@@ -72,8 +106,46 @@ impl std::fmt::Display for FitWarning {
                 format_si(*f_peak_hz, Dimension::Frequency),
                 format_si(*f_min_hz, Dimension::Frequency)
             ),
-            FitWarning::AtBound { param, value } => {
-                write!(f, "{param} ended on its bound ({value})")
+            FitWarning::AtBound { param, value, unit } => {
+                write!(f, "{param} ended on its bound {}", show_value(*value, unit))
+            }
+            FitWarning::ParamUndetermined {
+                param,
+                value,
+                unit,
+                why,
+            } => {
+                let v = show_value(*value, unit);
+                match why {
+                    Undetermined::Limit => write!(
+                        f,
+                        "{param} ran off to {v}, the solver's limit: the data do not determine it"
+                    ),
+                    Undetermined::Bound { .. } => write!(
+                        f,
+                        "{param} ended on its bound {v}: the data would take it further, so it is the bound, not a measurement"
+                    ),
+                    Undetermined::Error { relative } if relative.is_finite() => write!(
+                        f,
+                        "{param} is not determined by the data: its standard error is {} times its value ({v})",
+                        if *relative < 1e4 {
+                            crate::units::trim_number(*relative)
+                        } else {
+                            format!("{relative:.1e}")
+                        }
+                    ),
+                    Undetermined::Error { .. } => write!(
+                        f,
+                        "{param} is not determined by the data: its standard error is unbounded ({v})"
+                    ),
+                    Undetermined::Insensitive => write!(
+                        f,
+                        "{param} is not determined by the data: the fitted impedance does not depend on it ({v})"
+                    ),
+                }?;
+                f.write_str(
+                    "; it is reported as undetermined, with any C and f_peak derived from it",
+                )
             }
             FitWarning::NotConverged { iterations } => {
                 write!(f, "the fit did not converge in {iterations} iterations")
@@ -122,10 +194,46 @@ impl FitResult {
     pub fn main_arc(&self) -> Option<&ArcFit> {
         self.arcs.first()
     }
+
+    /// Names of the parameters the data do not determine.
+    pub fn undetermined(&self) -> Vec<&str> {
+        self.params
+            .iter()
+            .filter(|p| p.undetermined.is_some())
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+}
+
+/// A value with its unit: SI prefixes for Ω, F, Hz within the prefixes' range, else
+/// scientific notation (`10 Ohm`, `1.1846e-5 F s^(P-1)`, `5.5406e34 Ohm`).
+pub fn show_value(value: f64, unit: &str) -> String {
+    use crate::units::{Dimension, format_si, trim_number};
+    let dimension = match unit {
+        "Ohm" => Some(Dimension::Resistance),
+        "F" => Some(Dimension::Capacitance),
+        "Hz" => Some(Dimension::Frequency),
+        _ => None,
+    };
+    let tame = value == 0.0 || (1e-12..1e12).contains(&value.abs());
+    match dimension {
+        Some(d) if tame => format_si(value, d),
+        _ if !value.is_finite() => format!("{value} {unit}").trim().to_string(),
+        _ if value != 0.0 && (value.abs() >= 1e4 || value.abs() < 1e-2) => {
+            format!("{value:.4e} {unit}").trim().to_string()
+        }
+        _ => format!("{} {unit}", trim_number(value)).trim().to_string(),
+    }
 }
 
 /// Builds the per-arc quantities from natural values and covariance (n×n).
-pub fn arc_fits(circuit: &Circuit, values: &[f64], cov: Option<&[f64]>) -> Vec<ArcFit> {
+/// `undetermined[i]` marks parameters the data do not determine; an arc with one is marked too.
+pub fn arc_fits(
+    circuit: &Circuit,
+    values: &[f64],
+    cov: Option<&[f64]>,
+    undetermined: &[bool],
+) -> Vec<ArcFit> {
     let n = values.len();
     circuit
         .arcs()
@@ -166,6 +274,10 @@ pub fn arc_fits(circuit: &Circuit, values: &[f64], cov: Option<&[f64]>) -> Vec<A
                 f_peak_hz: f,
                 f_peak_stderr: propagate(&df),
                 tau_s: capacitance::time_constant(r, t, p),
+                undetermined: [Some(arc.r), Some(arc.t), arc.p]
+                    .into_iter()
+                    .flatten()
+                    .any(|i| undetermined.get(i).copied().unwrap_or(false)),
             }
         })
         .collect()

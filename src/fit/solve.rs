@@ -5,7 +5,9 @@ use super::circuit::{Circuit, Omega, ParamKind};
 use super::cnls::{Cnls, weights};
 use super::error::FitError;
 use super::options::FitOptions;
-use super::result::{FitResult, FitWarning, FittedParam, arc_fits, arc_order};
+use super::result::{
+    FitResult, FitWarning, FittedParam, MAX_RELATIVE_ERROR, Undetermined, arc_fits, arc_order,
+};
 use super::{guess, linalg, lm, window};
 use num_complex::Complex64;
 
@@ -48,6 +50,9 @@ struct Constraints {
     lower: Vec<f64>,
     upper: Vec<f64>,
     initial: Vec<Option<f64>>,
+    /// The user's bounds as written (natural units), to name them in warnings.
+    user_lower: Vec<Option<f64>>,
+    user_upper: Vec<Option<f64>>,
     /// Parameters the user named (their arcs are never reordered).
     locked: Vec<bool>,
 }
@@ -97,6 +102,8 @@ fn resolve(circuit: &Circuit, options: &FitOptions) -> Result<Constraints, FitEr
         lower: Vec::with_capacity(n),
         upper: Vec::with_capacity(n),
         initial: vec![None; n],
+        user_lower: vec![None; n],
+        user_upper: vec![None; n],
         locked: vec![false; n],
     };
     for p in circuit.params() {
@@ -139,8 +146,15 @@ fn resolve(circuit: &Circuit, options: &FitOptions) -> Result<Constraints, FitEr
             }
             ParamKind::Exponent => (*lo, *hi),
         };
-        c.lower[i] = c.lower[i].max(tlo);
-        c.upper[i] = c.upper[i].min(thi);
+        // Only bounds tighter than the natural ones are the user's (P ≤ 1 is not).
+        if tlo > c.lower[i] {
+            c.lower[i] = tlo;
+            c.user_lower[i] = Some(*lo);
+        }
+        if thi < c.upper[i] {
+            c.upper[i] = thi;
+            c.user_upper[i] = Some(*hi);
+        }
         c.locked[i] = true;
     }
     Ok(c)
@@ -311,10 +325,20 @@ fn finish(
         }
         full
     });
+    // Judged before the arcs are reordered: the solver's JᵀJ is in the original order.
+    let mut why = undetermined(
+        circuit,
+        constraints,
+        free,
+        &values,
+        covariance.as_deref(),
+        &outcome,
+    );
     // Interchangeable arcs are reported fastest first, so `R1` means the same arc in every
     // spectrum of a sequence.
     if let Some(perm) = arc_order(circuit, &values, &constraints.locked) {
         values = perm.iter().map(|&from| values[from]).collect();
+        why = perm.iter().map(|&from| why[from]).collect();
         if let Some(c) = covariance.as_mut() {
             let old = c.clone();
             for i in 0..n {
@@ -334,14 +358,25 @@ fn finish(
         warnings.push(FitWarning::Undetermined);
     }
     for &i in free {
-        let x = Cnls::transformed(circuit, i, values[i]);
-        let user_bound = constraints.lower[i] > -LOG_LIMIT || constraints.upper[i] < LOG_LIMIT;
-        let exponent = circuit.params()[i].kind == ParamKind::Exponent;
-        let at = x <= constraints.lower[i] + 1e-12 || x >= constraints.upper[i] - 1e-12;
-        if at && (user_bound || exponent) {
+        let info = &circuit.params()[i];
+        if let Some(w) = why[i] {
+            let value = match w {
+                Undetermined::Bound { bound } => bound,
+                _ => values[i],
+            };
+            warnings.push(FitWarning::ParamUndetermined {
+                param: info.name.clone(),
+                value,
+                unit: info.unit.to_string(),
+                why: w,
+            });
+        } else if info.kind == ParamKind::Exponent && (values[i] <= 1e-9 || values[i] >= 1.0 - 1e-9)
+        {
+            // P = 1 (an ideal capacitor) or 0 (a resistor) is a legitimate result; say so.
             warnings.push(FitWarning::AtBound {
-                param: circuit.params()[i].name.clone(),
-                value: values[i],
+                param: info.name.clone(),
+                value: values[i].round(),
+                unit: info.unit.to_string(),
             });
         }
     }
@@ -358,12 +393,15 @@ fn finish(
             }),
             unit: info.unit.to_string(),
             fixed: constraints.fixed[i].is_some(),
+            undetermined: why[i],
         })
         .collect();
-    let arcs = arc_fits(circuit, &values, covariance.as_deref());
+    let flags: Vec<bool> = why.iter().map(Option::is_some).collect();
+    let arcs = arc_fits(circuit, &values, covariance.as_deref(), &flags);
     let f_min_all = all_f.iter().copied().fold(f64::INFINITY, f64::min);
     for arc in &arcs {
-        if arc.f_peak_hz <= f_min_all {
+        // An undetermined arc has its own warning; its f_peak means nothing.
+        if arc.f_peak_hz <= f_min_all && !arc.undetermined {
             warnings.push(FitWarning::PeakBelowData {
                 r_name: arc.r_name.clone(),
                 f_peak_hz: arc.f_peak_hz,
@@ -386,4 +424,44 @@ fn finish(
         arcs,
         warnings,
     })
+}
+
+/// Which free parameters the data leave undetermined, and why (in the solver's order).
+fn undetermined(
+    circuit: &Circuit,
+    constraints: &Constraints,
+    free: &[usize],
+    values: &[f64],
+    covariance: Option<&[f64]>,
+    outcome: &lm::Outcome,
+) -> Vec<Option<Undetermined>> {
+    let n = circuit.param_count();
+    let k = free.len();
+    let max_diag = (0..k)
+        .map(|p| outcome.jtj[p * k + p])
+        .fold(0.0f64, f64::max);
+    let mut why = vec![None; n];
+    for (p, &i) in free.iter().enumerate() {
+        let x = Cnls::transformed(circuit, i, values[i]);
+        // "Numerically at" a bound: within a millionth (relative, for log parameters).
+        let near = |b: f64| (x - b).abs() <= 1e-6 * (1.0 + b.abs());
+        let limit = circuit.params()[i].kind == ParamKind::Positive && x.abs() >= LOG_LIMIT - 1.0;
+        why[i] = if limit {
+            Some(Undetermined::Limit)
+        } else if let Some(bound) = constraints.user_lower[i].filter(|_| near(constraints.lower[i]))
+        {
+            Some(Undetermined::Bound { bound })
+        } else if let Some(bound) = constraints.user_upper[i].filter(|_| near(constraints.upper[i]))
+        {
+            Some(Undetermined::Bound { bound })
+        } else if let Some(cov) = covariance {
+            let relative = cov[i * n + i].max(0.0).sqrt() / values[i].abs();
+            (relative.is_nan() || relative > MAX_RELATIVE_ERROR)
+                .then_some(Undetermined::Error { relative })
+        } else {
+            // No covariance: a parameter whose column of J vanishes has no effect on Z.
+            (outcome.jtj[p * k + p] <= 1e-12 * max_diag).then_some(Undetermined::Insensitive)
+        };
+    }
+    why
 }

@@ -79,11 +79,16 @@ fn fixed_and_bounded_parameters_are_respected() {
     assert_eq!(r.param("Re").unwrap().value, 15.0);
     assert!(r.param("Re").unwrap().fixed && r.param("Re").unwrap().stderr.is_none());
     assert!(r.param("CPE_P").unwrap().value <= 0.9 + 1e-12);
-    assert!(
-        r.warnings
-            .iter()
-            .any(|w| matches!(w, FitWarning::AtBound { .. }))
-    );
+    let p = r.param("CPE_P").unwrap();
+    assert_eq!(p.undetermined, Some(Undetermined::Bound { bound: 0.9 }));
+    let note = r
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.starts_with("CPE_P ended on its bound 0.9:"));
+    assert!(note.is_some(), "{:?}", r.warnings);
+    // C and f_peak rest on the bounded P.
+    assert!(r.arcs[0].undetermined);
     let bad = FitOptions {
         fixed: vec![("Rx".into(), 1.0)],
         ..FitOptions::default()

@@ -29,6 +29,11 @@ pub fn select(
                     max_hz,
                     data_min_hz: lo,
                     data_max_hz: hi,
+                    help: format!(
+                        "the data span {} to {}",
+                        super::error::hz(lo),
+                        super::error::hz(hi)
+                    ),
                 });
             }
             Ok(inside)

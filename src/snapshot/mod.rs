@@ -4,14 +4,17 @@
 //!
 //! Format (one entry per line; `#` lines are comments):
 //! ```text
-//! # mgp protocol snapshot
-//! tolerance = 1e-6
+//! # mgp protocol snapshot: written by `mgp test --update`; review changes before committing
+//! tolerance = 0.000001
 //! seed = 1
-//! plan.total_duration_s = 72000
-//! step.0 = rest lean 72000 s, 41 sweeps, 3198 points, completed
-//! quantity.R0 = 40312.5 Ohm cm2
-//! expect.O1 R at 0 h = 40312.5 Ohm cm2 pass
+//! run.status = completed
+//! plan.total_duration_s = 72600
+//! step.0 = rest lean planned 72600 s, actual 72600 s, 41 sweeps, 3198 points, 0 samples, completed
+//! fit.arc = 41 of 41 sweeps fitted
+//! quantity.C_mean = 1.707185411082285e-5 F/cm2
+//! expect.0 = O1 pass 4.017305707568224e4 Ohm cm2 [R of arc at 0 h within 15 % of 40 kOhm cm2]
 //! ```
+//! An expect's verdict is `pass`, `FAIL` or `not-measured` (nothing measured where it looks).
 //! The key is everything before the first ` = `. Values are compared token by token: tokens
 //! that parse as numbers must agree within the relative tolerance (or 1e-12 absolute near
 //! zero); every other token must match exactly.

@@ -143,7 +143,13 @@ pub fn snapshot_protocol(
             format!(
                 "{} {} {value} {} [{}]",
                 e.observation.as_deref().unwrap_or("-"),
-                if e.pass { "pass" } else { "FAIL" },
+                if e.pass {
+                    "pass"
+                } else if e.not_measured {
+                    "not-measured"
+                } else {
+                    "FAIL"
+                },
                 e.dimension.canonical_unit(),
                 e.text
             ),

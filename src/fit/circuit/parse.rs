@@ -10,7 +10,8 @@
 //!   group. A one-element group after an element, `R(C)`, is that element in parallel with it.
 //!
 //! A string written only with CDC letters and brackets is read as CDC; anything else with the
-//! dash notation. CDC elements are named by kind and order (`R0`, `R1`, `Q0`).
+//! dash notation. CDC elements are named by letter and number, an arc's R and C/Q sharing the number
+//! (`R(RQ)` → `R0`, `R1`, `Q1`); other elements take the lowest free number of their letter.
 
 use super::element::ElementKind;
 use super::{Element, Node};
@@ -88,7 +89,9 @@ pub fn parse(text: &str) -> Result<(Node, Vec<Element>), CircuitError> {
         elements: Vec::new(),
     };
     let root = if is_cdc(text) {
-        parser.cdc_top()?
+        let root = parser.cdc_top()?;
+        number_cdc(&root, &mut parser.elements);
+        root
     } else {
         parser.dash_top()?
     };
@@ -368,6 +371,70 @@ impl Parser<'_> {
                 Node::Series
             },
         ))
+    }
+}
+
+/// Names CDC elements by letter and number so that an arc's R and its C or Q share the
+/// number (`R(RQ)(RQ)` → R0, R1 ∥ Q1, R2 ∥ Q2): other elements take the lowest free number
+/// of their letter, in order of appearance.
+fn number_cdc(root: &Node, elements: &mut [Element]) {
+    fn partners(node: &Node, elements: &[Element], out: &mut Vec<(usize, usize)>) {
+        match node {
+            Node::Element(_) => {}
+            Node::Series(items) | Node::Parallel(items) => {
+                if let (Node::Parallel(_), [Node::Element(a), Node::Element(b)]) =
+                    (node, items.as_slice())
+                {
+                    let (ka, kb) = (elements[*a].kind, elements[*b].kind);
+                    if ka == ElementKind::R && kb.is_capacitive() {
+                        out.push((*a, *b));
+                    } else if kb == ElementKind::R && ka.is_capacitive() {
+                        out.push((*b, *a));
+                    }
+                }
+                for item in items {
+                    partners(item, elements, out);
+                }
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    partners(root, elements, &mut pairs);
+    let letter = |e: &Element| {
+        e.name
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string()
+    };
+    let mut number: Vec<Option<usize>> = vec![None; elements.len()];
+    let mut taken: Vec<(String, usize)> = Vec::new();
+    // Resistors first, in order; an arc's capacitor then takes its resistor's number.
+    let mut next_r = 0;
+    for (i, e) in elements.iter().enumerate() {
+        if e.kind == ElementKind::R {
+            number[i] = Some(next_r);
+            taken.push((letter(e), next_r));
+            next_r += 1;
+        }
+    }
+    for &(r, c) in &pairs {
+        let n = number[r].unwrap_or(0);
+        if !taken.contains(&(letter(&elements[c]), n)) {
+            number[c] = Some(n);
+            taken.push((letter(&elements[c]), n));
+        }
+    }
+    for (i, e) in elements.iter().enumerate() {
+        if number[i].is_none() {
+            let l = letter(e);
+            let n = (0..)
+                .find(|n| !taken.contains(&(l.clone(), *n)))
+                .unwrap_or(0);
+            number[i] = Some(n);
+            taken.push((l, n));
+        }
+    }
+    for (e, n) in elements.iter_mut().zip(number) {
+        e.name = format!("{}{}", letter(e), n.unwrap_or(0));
     }
 }
 

@@ -30,7 +30,16 @@ fn paper_notation_is_r_parallel_cpe() {
 #[test]
 fn boukamp_cdc() {
     let c = Circuit::parse("R(RQ)").unwrap();
-    assert_eq!(names(&c), ["R0", "R1", "Q0_T", "Q0_P"]);
+    // An arc's R and Q share their number.
+    assert_eq!(names(&c), ["R0", "R1", "Q1_T", "Q1_P"]);
+    let two = Circuit::parse("R(RQ)(RC)").unwrap();
+    assert_eq!(names(&two), ["R0", "R1", "Q1_T", "Q1_P", "R2", "C2"]);
+    // Elements outside an arc take the lowest free number of their letter.
+    let series_q = Circuit::parse("RQ(RQ)").unwrap();
+    assert_eq!(
+        names(&series_q),
+        ["R0", "Q0_T", "Q0_P", "R1", "Q1_T", "Q1_P"]
+    );
     assert_eq!(
         c.root(),
         &Node::Series(vec![
@@ -38,9 +47,10 @@ fn boukamp_cdc() {
             Node::Parallel(vec![Node::Element(1), Node::Element(2)])
         ])
     );
-    // R(C(R(RQ))): R0 − [C0 ∥ (R1 − (R2 ∥ Q0))]
+    // R(C(R(RQ))): R0 − [C0 ∥ (R1 − (R2 ∥ Q2))]
     let nested = Circuit::parse("R(C(R(RQ)))").unwrap();
-    let dash = Circuit::parse("R0-p(C0,R1-p(R2,Q0))").unwrap();
+    let dash = Circuit::parse("R0-p(C0,R1-p(R2,Q2))").unwrap();
+    assert_eq!(names(&nested), names(&dash));
     let p = [5.0, 1e-6, 100.0, 1e4, 3e-5, 0.8];
     let f = [1e6, 1e3, 1.0, 1e-2];
     let (a, b) = (nested.impedance(&p, &f), dash.impedance(&p, &f));

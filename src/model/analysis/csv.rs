@@ -1,5 +1,7 @@
 //! `fits.csv`: one row per fitted sweep, areal summary columns and then every parameter
-//! (absolute, as fitted) with its standard error.
+//! (absolute, as fitted) with its standard error. `incomplete` marks a sweep cut short (left
+//! out of statistics), `undetermined` names the parameters the data do not determine (their
+//! values, and the areal columns resting on them, are then empty).
 
 use super::AnalysisResult;
 use std::fmt::Write as _;
@@ -11,6 +13,8 @@ const FIXED: &[&str] = &[
     "t_s",
     "t_h",
     "ok",
+    "incomplete",
+    "undetermined",
     "r_ohm_cm2",
     "r_stderr_ohm_cm2",
     "c_f_per_cm2",
@@ -58,6 +62,9 @@ pub fn fits_csv(result: &AnalysisResult) -> String {
                 format!("{}", s.t_s),
                 format!("{}", s.t_s / 3600.0),
                 s.ok.to_string(),
+                s.incomplete.to_string(),
+                // Space-separated names: a plain field in any CSV reader.
+                s.undetermined.join(" "),
                 num(s.r_ohm_cm2),
                 num(s.r_stderr_ohm_cm2),
                 num(s.c_f_per_cm2),

@@ -12,18 +12,72 @@ pub struct Context<'a> {
     pub traces: &'a [TraceData],
 }
 
-type Named = [(String, Result<f64, String>)];
+type Named = [(String, Result<f64, NoValue>)];
+
+/// Why a metric has no value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoValue {
+    /// Nothing was measured where the metric looks (a run stopped before 20 h): an expect on
+    /// it is not evaluated rather than failed.
+    NotMeasured(String),
+    /// The data were there but gave no value (failed fits, bad input, no such fit).
+    Failed(String),
+}
+
+impl NoValue {
+    pub fn not_measured(&self) -> bool {
+        matches!(self, NoValue::NotMeasured(_))
+    }
+
+    /// The same kind, with more context.
+    fn map(self, f: impl FnOnce(String) -> String) -> NoValue {
+        match self {
+            NoValue::NotMeasured(m) => NoValue::NotMeasured(f(m)),
+            NoValue::Failed(m) => NoValue::Failed(f(m)),
+        }
+    }
+}
+
+impl From<String> for NoValue {
+    fn from(message: String) -> Self {
+        NoValue::Failed(message)
+    }
+}
+
+impl std::fmt::Display for NoValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoValue::NotMeasured(m) => write!(f, "not measured: {m}"),
+            NoValue::Failed(m) => f.write_str(m),
+        }
+    }
+}
 
 /// The value of a metric in canonical units, or why there is none.
-pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, String> {
+pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, NoValue> {
     match metric {
         Metric::SeriesAt { fit, param, at_s } => {
             let points = series_points(cx, fit, *param)?;
-            points
+            let nearest = points
                 .iter()
                 .min_by(|a, b| (a.0 - at_s).abs().total_cmp(&(b.0 - at_s).abs()))
-                .map(|p| p.1)
-                .ok_or_else(|| format!("no sweep of `{fit}` was fitted"))
+                .ok_or_else(|| format!("no sweep of `{fit}` was fitted"))?;
+            // A sweep hours away is not "at" the time asked (a run killed at 2 h has no 20 h
+            // value); the slack absorbs start delays up to half the repeat interval.
+            let tolerance = cx
+                .fits
+                .iter()
+                .find(|f| f.name == *fit)
+                .map_or(0.0, |f| f.at_tolerance_s);
+            if (nearest.0 - at_s).abs() > tolerance * (1.0 + 1e-9) + 1.0 {
+                return Err(NoValue::NotMeasured(format!(
+                    "`{fit}` has no complete sweep within {} of {} (nearest at {})",
+                    crate::units::format_duration(tolerance),
+                    crate::units::format_duration(*at_s),
+                    crate::units::format_duration(nearest.0)
+                )));
+            }
+            Ok(nearest.1)
         }
         Metric::SeriesStat {
             fit,
@@ -36,7 +90,7 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
                 .into_iter()
                 .filter(|p| from_s.is_none_or(|a| p.0 >= a) && to_s.is_none_or(|b| p.0 <= b))
                 .collect();
-            statistic(*stat, &points).map_err(|e| {
+            statistic(*stat, &points).map_err(|e| -> NoValue {
                 let window = match (from_s, to_s) {
                     (None, None) => String::new(),
                     _ => format!(
@@ -45,10 +99,10 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
                         to_s.map_or("the end".to_string(), crate::units::format_duration)
                     ),
                 };
-                format!("`{fit}`{window}: {e}")
+                format!("`{fit}`{window}: {e}").into()
             })
         }
-        Metric::Trace { step, metric } => trace::metric(cx.plan, cx.traces, *step, *metric),
+        Metric::Trace { step, metric } => Ok(trace::metric(cx.plan, cx.traces, *step, *metric)?),
         Metric::Thickness { capacitance, eps_r } => {
             let c = positive(evaluate(capacitance, cx, named)?, "capacitance")?;
             Ok(film::thickness_from_capacitance(c, *eps_r))
@@ -79,7 +133,7 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
             let a = evaluate(numerator, cx, named)?;
             let b = evaluate(denominator, cx, named)?;
             if b == 0.0 {
-                return Err("the denominator is zero".to_string());
+                return Err("the denominator is zero".to_string().into());
             }
             Ok(trend::ratio(a, b))
         }
@@ -89,8 +143,8 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, Str
         } => Ok(evaluate(minuend, cx, named)? - evaluate(subtrahend, cx, named)?),
         Metric::Named { name } => match named.iter().rev().find(|(n, _)| n == name) {
             Some((_, Ok(v))) => Ok(*v),
-            Some((_, Err(e))) => Err(format!("`{name}` is not available: {e}")),
-            None => Err(format!("no quantity `{name}` is defined before this point")),
+            Some((_, Err(e))) => Err(e.clone().map(|m| format!("`{name}` is not available: {m}"))),
+            None => Err(format!("no quantity `{name}` is defined before this point").into()),
         },
     }
 }
@@ -121,18 +175,25 @@ fn series_points(cx: &Context, fit: &str, param: SeriesParam) -> Result<Vec<(f64
         SeriesParam::Re => s.re_ohm_cm2,
         SeriesParam::P => s.p,
     };
+    // Incomplete sweeps (the run stopped mid-sweep) are left out: their fit sees only the
+    // high frequencies.
     let points: Vec<(f64, f64)> = series
         .sweeps
         .iter()
-        .filter(|s| s.ok)
+        .filter(|s| s.ok && !s.incomplete)
         .filter_map(|s| value(s).map(|v| (s.t_s, v)))
         .collect();
     if points.is_empty() {
-        let reason = series
-            .sweeps
-            .iter()
-            .find_map(|s| s.error.clone())
-            .unwrap_or_else(|| "the circuit has no such value".to_string());
+        let complete = || series.sweeps.iter().filter(|s| s.ok && !s.incomplete);
+        let reason = if let Some(e) = series.sweeps.iter().find_map(|s| s.error.clone()) {
+            e
+        } else if complete().next().is_none() {
+            "every fitted sweep is incomplete".to_string()
+        } else if complete().any(|s| !s.undetermined.is_empty()) {
+            "the data do not determine it".to_string()
+        } else {
+            "the circuit has no such value".to_string()
+        };
         return Err(format!("no sweep of `{fit}` gave a value ({reason})"));
     }
     Ok(points)

@@ -5,7 +5,7 @@ use super::{CurvePoint, FitResidual, FitSeries, SweepData, SweepFit};
 use crate::fit::{
     Circuit, FitError, FitOptions, FitResult, LinKkOptions, SpectrumRef, fit_batch, lin_kk,
 };
-use crate::plan::{FitSpec, Plan};
+use crate::plan::{Action, FitSpec, Plan, Rest};
 use rayon::prelude::*;
 
 pub fn fit_series(
@@ -47,6 +47,7 @@ pub fn fit_series(
         window: spec.window,
         steps: spec.steps.clone(),
         zero_s,
+        at_tolerance_s: at_tolerance(plan, &known),
         sweeps: Vec::new(),
     };
     let circuit = match Circuit::parse(&spec.circuit) {
@@ -80,6 +81,44 @@ pub fn fit_series(
         .zip(results.into_par_iter())
         .map(|(s, result)| sweep_fit(&circuit, s, zero_s, area(plan, s.step), result))
         .collect();
+    for s in series.sweeps.iter_mut() {
+        s.planned_points = planned_points(plan, s.step);
+        s.incomplete = s.planned_points.is_some_and(|n| s.points < n);
+    }
+    let incomplete: Vec<String> = series
+        .sweeps
+        .iter()
+        .filter(|s| s.incomplete)
+        .map(|s| {
+            format!(
+                "sweep {} of step {} at {} ({} of {} points)",
+                s.sweep,
+                s.step,
+                crate::units::format_duration(s.t_s),
+                s.points,
+                s.planned_points.unwrap_or(0)
+            )
+        })
+        .collect();
+    if !incomplete.is_empty() {
+        warnings.push(format!(
+            "fit `{}`: incomplete sweeps are left out of its statistics: {}",
+            spec.name,
+            incomplete.join("; ")
+        ));
+    }
+    let undetermined = series
+        .sweeps
+        .iter()
+        .filter(|s| !s.undetermined.is_empty())
+        .count();
+    if undetermined > 0 {
+        warnings.push(format!(
+            "fit `{}`: in {undetermined} sweep(s) the data do not determine some parameters ({}); values resting on them are left out",
+            spec.name,
+            names_undetermined(&series)
+        ));
+    }
     let failed = series.sweeps.iter().filter(|s| !s.ok).count();
     if failed > 0 {
         warnings.push(format!(
@@ -113,6 +152,57 @@ pub fn fit_series(
     series
 }
 
+/// The undetermined parameter names over a series, each once.
+fn names_undetermined(series: &FitSeries) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for n in series.sweeps.iter().flat_map(|s| &s.undetermined) {
+        if !names.contains(&n.as_str()) {
+            names.push(n);
+        }
+    }
+    names.join(", ")
+}
+
+/// The number of frequencies the plan gives a sweep of this step.
+fn planned_points(plan: &Plan, step: usize) -> Option<usize> {
+    match &plan.steps.get(step)?.action {
+        Action::Eis(sweep) => Some(sweep.frequencies_hz.len()),
+        Action::Rest(rest) => rest.eis.as_ref().map(|e| e.sweep.frequencies_hz.len()),
+        _ => None,
+    }
+}
+
+/// Half the interval between planned sweeps of these steps (repeats within a rest, or single
+/// sweeps from step to step); a lone sweep counts for its own duration.
+fn at_tolerance(plan: &Plan, steps: &[usize]) -> f64 {
+    let mut starts: Vec<f64> = Vec::new();
+    let mut longest: f64 = 0.0;
+    for step in steps.iter().filter_map(|&i| plan.steps.get(i)) {
+        match &step.action {
+            Action::Rest(Rest { eis: Some(e), .. }) => {
+                starts.extend(e.sweep_offsets_s.iter().map(|o| step.start_s + o));
+                longest = longest.max(e.sweep.duration_s);
+            }
+            Action::Eis(sweep) => {
+                starts.push(step.start_s);
+                longest = longest.max(sweep.duration_s);
+            }
+            _ => {}
+        }
+    }
+    starts.sort_by(f64::total_cmp);
+    let mut gaps: Vec<f64> = starts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    match gaps.get(gaps.len() / 2) {
+        Some(median) => median / 2.0,
+        None => longest,
+    }
+}
+
 /// The normalising area of the step's cell; None when the plan does not give one.
 fn area(plan: &Plan, step: usize) -> Option<f64> {
     let cell = plan.cell(&plan.steps.get(step)?.cell)?;
@@ -128,6 +218,10 @@ fn failed(s: &SweepData, zero_s: f64, area: Option<f64>, error: String) -> Sweep
         start_s: s.start_s,
         area_cm2: area.unwrap_or(f64::NAN),
         ok: false,
+        points: s.frequencies_hz.len(),
+        planned_points: None,
+        incomplete: false,
+        undetermined: Vec::new(),
         error: Some(error),
         params: Vec::new(),
         r_ohm_cm2: None,
@@ -197,17 +291,30 @@ fn sweep_fit(
             fitted: f >= r.window_min_hz && f <= r.window_max_hz,
         })
         .collect();
-    if let Some(arc) = r.main_arc() {
-        out.r_ohm_cm2 = Some(arc.r_ohm * a);
-        out.r_stderr_ohm_cm2 = arc.r_stderr.map(|e| e * a);
-        out.c_f_per_cm2 = Some(arc.c_eff_f / a);
-        out.c_stderr_f_per_cm2 = arc.c_eff_stderr.map(|e| e / a);
-        out.f_peak_hz = Some(arc.f_peak_hz);
-        out.f_peak_stderr_hz = arc.f_peak_stderr;
-        out.f_peak_r_hz_ohm_cm2 = Some(arc.f_peak_hz * arc.r_ohm * a);
-        out.p = Some(arc.p);
+    // A value resting on an undetermined parameter is not a measurement: it is left None,
+    // so it cannot enter a statistic or an expect.
+    let known = |i: usize| r.params[i].undetermined.is_none();
+    if let (Some(arc), Some(shape)) = (r.main_arc(), circuit.arcs().first()) {
+        if known(shape.r) {
+            out.r_ohm_cm2 = Some(arc.r_ohm * a);
+            out.r_stderr_ohm_cm2 = arc.r_stderr.map(|e| e * a);
+        }
+        if !arc.undetermined {
+            out.c_f_per_cm2 = Some(arc.c_eff_f / a);
+            out.c_stderr_f_per_cm2 = arc.c_eff_stderr.map(|e| e / a);
+            out.f_peak_hz = Some(arc.f_peak_hz);
+            out.f_peak_stderr_hz = arc.f_peak_stderr;
+            out.f_peak_r_hz_ohm_cm2 = Some(arc.f_peak_hz * arc.r_ohm * a);
+        }
+        if shape.p.is_none_or(known) {
+            out.p = Some(arc.p);
+        }
     }
-    out.re_ohm_cm2 = circuit.series_resistance().map(|i| values[i] * a);
+    out.re_ohm_cm2 = circuit
+        .series_resistance()
+        .filter(|&i| known(i))
+        .map(|i| values[i] * a);
+    out.undetermined = r.undetermined().iter().map(|n| n.to_string()).collect();
     out.chi2 = Some(r.chi2);
     out.reduced_chi2 = Some(r.reduced_chi2);
     out.window_min_hz = Some(r.window_min_hz);

@@ -83,7 +83,7 @@ fn stat(param: SeriesParam, stat: SeriesStat) -> Metric {
     }
 }
 
-fn plan() -> Plan {
+pub(super) fn plan() -> Plan {
     use crate::units::Dimension as D;
     let rest = Action::Rest(Rest {
         sample_interval_s: None,
@@ -308,7 +308,7 @@ fn plan() -> Plan {
 }
 
 /// Sweeps of a cell whose areal R grows 40 → 400 kΩ·cm² over 20 h at 17 µF/cm², P = 0.97.
-fn sweeps(rng: &mut ChaCha8Rng) -> Vec<SweepData> {
+pub(super) fn sweeps(rng: &mut ChaCha8Rng) -> Vec<SweepData> {
     let circuit = Circuit::parse("Re-R(CPE)").unwrap();
     let f = log_frequencies(1e6, 20e-3, 10.0);
     (0..=20)
@@ -392,7 +392,7 @@ fn json_round_trips_and_csv_has_a_row_per_sweep() {
     let csv = fits_csv(&result);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 22);
-    assert!(lines[0].starts_with("fit,step,sweep,t_s,t_h,ok,r_ohm_cm2"));
+    assert!(lines[0].starts_with("fit,step,sweep,t_s,t_h,ok,incomplete,undetermined,r_ohm_cm2"));
     assert!(lines[0].contains(",R,R_stderr,CPE_T,"));
     // Without the trace, the trace expects fail with a reason rather than panic.
     let activation = result
