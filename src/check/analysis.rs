@@ -100,7 +100,7 @@ pub(crate) fn analyze(
                                 continue;
                             }
                         },
-                        None => dim.canonical_unit().to_string(),
+                        None => dim.default_unit().to_string(),
                     };
                     if fresh {
                         a.quantities.insert(name.node.clone(), dim);
@@ -643,7 +643,7 @@ impl Analyzer<'_> {
             metric: m,
             check: c,
             dimension: dim,
-            unit: unit.unwrap_or_else(|| dim.canonical_unit().to_string()),
+            unit: unit.unwrap_or_else(|| dim.default_unit().to_string()),
             observation: observation.map(|o| o.node.clone()),
             span,
         })
@@ -686,7 +686,7 @@ fn series_param(p: ParamWord) -> (SeriesParam, Dimension) {
 }
 
 /// The statistic and the dimension of its value (relative statistics are plain numbers; a
-/// slope is carried as a plain number in the parameter's canonical unit per second).
+/// slope is the parameter's dimension per time, stored per second: `kOhm cm2/h` compares).
 fn series_stat(s: StatWord, param: Dimension) -> (SeriesStat, Dimension) {
     match s {
         StatWord::Min => (SeriesStat::Min, param),
@@ -694,7 +694,11 @@ fn series_stat(s: StatWord, param: Dimension) -> (SeriesStat, Dimension) {
         StatWord::Mean => (SeriesStat::Mean, param),
         StatWord::Spread => (SeriesStat::Spread, Dimension::Dimensionless),
         StatWord::LinearR2 => (SeriesStat::LinearR2, Dimension::Dimensionless),
-        StatWord::Slope => (SeriesStat::Slope, Dimension::Dimensionless),
+        // Every series parameter has a rate counterpart; `Rate` is the plain-number one.
+        StatWord::Slope => (
+            SeriesStat::Slope,
+            param.per_time().unwrap_or(Dimension::Rate),
+        ),
         StatWord::Drift => (SeriesStat::Drift, Dimension::Dimensionless),
         StatWord::LastThirdFraction => (SeriesStat::LastThirdFraction, Dimension::Dimensionless),
     }

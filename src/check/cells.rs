@@ -20,7 +20,7 @@ use crate::plan::{
 use crate::syntax::{
     self as ast, CasingWord, CellKindWord, CellStmt, ConnectionWord, RoleWord, Spanned, WettingWord,
 };
-use crate::units::Dimension;
+use crate::units::{Dimension, format_si};
 
 /// How an electrode meets the electrolyte, kept so additions can raise the level.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -422,7 +422,37 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
         let wet = match line.wetting {
             None => Wet::Full,
             Some((WettingWord::Wetted, q)) => {
-                Wet::Area(ctx.positive(q, Dimension::Area, "a wetted area")?)
+                let a = ctx.positive(q, Dimension::Area, "a wetted area")?;
+                // Both faces of a foil wet at most twice its nominal (one-face) area; between
+                // one and two faces is possible for a hanging strip, so only worth a warning.
+                if a > 2.0 * e.area_cm2 * (1.0 + 1e-9) {
+                    ctx.error(
+                        q.span,
+                        ErrorKind::WettingBeyondElectrode {
+                            text: format!("wetted {}", quantity_text(q)),
+                            electrode: e.name.clone(),
+                            has: format!(
+                                "{} nominal, {} on both faces",
+                                format_si(e.area_cm2, Dimension::Area),
+                                format_si(2.0 * e.area_cm2, Dimension::Area)
+                            ),
+                            help: "give the wetted area of this electrode, or correct its size"
+                                .into(),
+                        },
+                    );
+                    return None;
+                }
+                if a > e.area_cm2 * (1.0 + 1e-9) {
+                    ctx.warn(
+                        q.span,
+                        WarningKind::WettedAboveNominal {
+                            electrode: e.name.clone(),
+                            wetted: quantity_text(q),
+                            nominal: format_si(e.area_cm2, Dimension::Area),
+                        },
+                    );
+                }
+                Wet::Area(a)
             }
             Some((WettingWord::Immersed, q)) => match ctx.resolve(q)? {
                 r if r.dimension == Dimension::Length => {
@@ -437,6 +467,25 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
                     };
                     if r.value <= 0.0 {
                         ctx.not_positive(q.span, "an immersion depth", &quantity_text(q));
+                        return None;
+                    }
+                    // Deeper than the strip is long would drown its contact: a slip, not a cell.
+                    if r.value > length_m * (1.0 + 1e-9) {
+                        ctx.error(
+                            q.span,
+                            ErrorKind::WettingBeyondElectrode {
+                                text: format!("immersed {}", quantity_text(q)),
+                                electrode: e.name.clone(),
+                                has: format!(
+                                    "a strip {} long",
+                                    format_si(length_m, Dimension::Length)
+                                ),
+                                help: format!(
+                                    "immerse it at most {} (its length), leaving the contact dry",
+                                    format_si(length_m, Dimension::Length)
+                                ),
+                            },
+                        );
                         return None;
                     }
                     Wet::Depth {

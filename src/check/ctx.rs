@@ -177,9 +177,11 @@ impl Ctx {
         }
     }
 
-    /// A duration (> 0, in seconds).
+    /// A duration (> 0 and at most a year, in seconds).
     pub fn duration(&mut self, t: &ast::Time, what: &str) -> Option<f64> {
-        self.positive_sum(t, Dimension::Time, what)
+        let v = self.positive_sum(t, Dimension::Time, what)?;
+        self.plausible_duration(t.span, what, &time_text(t), v)
+            .then_some(v)
     }
 }
 

@@ -164,16 +164,45 @@ pub enum ErrorKind {
         right: Dimension,
     },
     CurrentGivenTwice,
+    /// A value no lab could mean: outside what an instrument resolves or an experiment lasts.
+    Implausible {
+        message: String,
+        why: &'static str,
+    },
+    AdditionDwarfsElectrolyte {
+        added: String,
+        before: String,
+        cell: String,
+    },
+    /// More of an electrode wetted than it has (deeper than a strip is long, a wetted area
+    /// beyond both faces).
+    WettingBeyondElectrode {
+        text: String,
+        electrode: String,
+        has: String,
+        help: String,
+    },
 }
 
 /// Suspicious but legal.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WarningKind {
-    HighAmplitude { amplitude: String },
+    HighAmplitude {
+        amplitude: String,
+    },
     RestWithoutMeasurement,
     SweepLowToHigh,
-    MissingReferenceTip { cell: String },
-    UncheckedAddition { cell: String },
+    MissingReferenceTip {
+        cell: String,
+    },
+    UncheckedAddition {
+        cell: String,
+    },
+    WettedAboveNominal {
+        electrode: String,
+        wetted: String,
+        nominal: String,
+    },
 }
 
 fn an(dimension: Dimension) -> String {
@@ -230,6 +259,9 @@ impl ErrorKind {
             StatNeedsRange => "mgp::check::statistic_needs_range",
             IncompatibleDimensions { .. } => "mgp::check::incompatible_dimensions",
             CurrentGivenTwice => "mgp::check::current_given_twice",
+            Implausible { .. } => "mgp::check::implausible",
+            AdditionDwarfsElectrolyte { .. } => "mgp::check::addition_dwarfs_electrolyte",
+            WettingBeyondElectrode { .. } => "mgp::check::wetting_beyond_electrode",
         }
     }
 
@@ -322,6 +354,20 @@ impl ErrorKind {
                 format!("cannot take the {op} of {} and {}", an(*left), an(*right))
             }
             CurrentGivenTwice => "the current is given by the series and again here".into(),
+            Implausible { message, .. } => message.clone(),
+            AdditionDwarfsElectrolyte {
+                added,
+                before,
+                cell,
+            } => format!(
+                "adding {added} to the {before} of electrolyte in cell `{cell}` is more than ten times what it holds"
+            ),
+            WettingBeyondElectrode {
+                text,
+                electrode,
+                has,
+                ..
+            } => format!("`{text}` is more than electrode `{electrode}` has ({has})"),
         }
     }
 
@@ -367,6 +413,9 @@ impl ErrorKind {
             StatNeedsRange => "a single time".into(),
             IncompatibleDimensions { .. } => "different dimensions".into(),
             CurrentGivenTwice => "given twice".into(),
+            Implausible { .. } => "implausible".into(),
+            AdditionDwarfsElectrolyte { .. } => "over ten times the electrolyte".into(),
+            WettingBeyondElectrode { .. } => "beyond the electrode".into(),
         }
     }
 
@@ -497,6 +546,11 @@ impl ErrorKind {
             }
             IncompatibleDimensions { .. } => "compare like with like".into(),
             CurrentGivenTwice => "leave `at …` out inside a series".into(),
+            Implausible { why, .. } => why.to_string(),
+            AdditionDwarfsElectrolyte { .. } => {
+                "check the unit (uL or mL); if the cell really holds it, declare its `compartment` volume".into()
+            }
+            WettingBeyondElectrode { help, .. } => help.clone(),
         })
     }
 }
@@ -509,6 +563,7 @@ impl WarningKind {
             WarningKind::SweepLowToHigh => "mgp::check::sweep_low_to_high",
             WarningKind::MissingReferenceTip { .. } => "mgp::check::missing_reference_tip",
             WarningKind::UncheckedAddition { .. } => "mgp::check::unchecked_addition",
+            WarningKind::WettedAboveNominal { .. } => "mgp::check::wetted_above_nominal",
         }
     }
 
@@ -527,6 +582,13 @@ impl WarningKind {
             WarningKind::UncheckedAddition { cell } => format!(
                 "cell `{cell}` has no `compartment` volume, so this addition cannot be checked against it"
             ),
+            WarningKind::WettedAboveNominal {
+                electrode,
+                wetted,
+                nominal,
+            } => format!(
+                "the wetted area {wetted} is larger than the nominal {nominal} of electrode `{electrode}`"
+            ),
         }
     }
 
@@ -537,6 +599,7 @@ impl WarningKind {
             WarningKind::SweepLowToHigh => "measured from high to low".into(),
             WarningKind::MissingReferenceTip { .. } => "no `reference tip`".into(),
             WarningKind::UncheckedAddition { .. } => "unchecked".into(),
+            WarningKind::WettedAboveNominal { .. } => "above the nominal area".into(),
         }
     }
 
@@ -551,6 +614,9 @@ impl WarningKind {
                 "add `reference tip 2 mm` (distance from the working electrode); it sets the uncompensated resistance".into()
             }
             WarningKind::UncheckedAddition { .. } => "add `compartment 1.5 mL` to the cell".into(),
+            WarningKind::WettedAboveNominal { .. } => {
+                "the nominal area is one face; a wetted area above it counts both faces: make sure that is meant".into()
+            }
         })
     }
 }

@@ -42,6 +42,7 @@ mod ctx;
 mod defs;
 mod error;
 mod load;
+mod plausible;
 mod steps;
 
 pub use error::{CheckError, CheckFailure, ErrorKind, Problem, Warning, WarningKind};

@@ -357,6 +357,23 @@ pub(crate) fn from_pest(
     }
     if !word.is_empty() && !fitting.is_empty() && !KEYWORDS.contains(&word) {
         let suggestion = nearest(word, &fitting);
+        // A misspelt keyword can read as a name (`, windw high-frequency arc` takes `windw`
+        // for a step label), so the parse fails one word late: blame the word before when it,
+        // not this one, is near a keyword that fits here.
+        if suggestion.is_none()
+            && let Some((start, prev)) = word_before(text, pos)
+            && !KEYWORDS.contains(&prev)
+            && let Some(s) = nearest(prev, &fitting)
+        {
+            return make(
+                SyntaxErrorKind::UnknownKeyword {
+                    found: prev.to_string(),
+                    expected,
+                    suggestion: Some(s),
+                },
+                lines.span(start, start + prev.len()),
+            );
+        }
         return make(
             SyntaxErrorKind::UnknownKeyword {
                 found: word.to_string(),
@@ -555,6 +572,20 @@ fn word_at(text: &str, pos: usize) -> &str {
     &rest[..len]
 }
 
+/// The identifier that ends right before `pos` (spaces between allowed), with its offset.
+fn word_before(text: &str, pos: usize) -> Option<(usize, &str)> {
+    let end = text[..pos].trim_end_matches([' ', '\t']).len();
+    let start = text[..end]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    let word = &text[start..end];
+    word.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some((start, word))
+}
+
 pub(crate) fn nearest(word: &str, candidates: &[String]) -> Option<String> {
     crate::diagnostics::did_you_mean(word, candidates.iter().map(String::as_str))
 }
@@ -618,6 +649,11 @@ mod tests {
             ),
             ("analyze { expcet R of a at 0 h above 1 Ohm cm2 }", "expect"),
             ("cell c: symmetric pouch { workign e }", "working"),
+            // The misspelt word reads as a step label; the parse fails at the next word.
+            (
+                "analyze { fit arc: \"Re-R(CPE)\" on ocv, windw high-frequency arc }",
+                "window",
+            ),
         ];
         for (text, want) in cases {
             let e = crate::syntax::parse(&SourceFile::new("t.mgp", text)).unwrap_err();

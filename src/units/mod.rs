@@ -9,6 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::LazyLock;
+
+mod format;
+pub use format::{format_duration, format_si, trim_number};
 
 /// What a quantity measures. Areal dimensions are separate variants so that the checker can
 /// tell `1 mA` from `1 mA/cm2` and say which was expected.
@@ -35,6 +39,12 @@ pub enum Dimension {
     Temperature,
     /// Parts per million (by mass), used for water content.
     MassFraction,
+    /// The change of a quantity per unit time: the `slope` of a fitted parameter's series
+    /// (Ω·cm² per second, F/cm² per second, Hz per second, or a plain number per second).
+    ArealResistanceRate,
+    ArealCapacitanceRate,
+    FrequencyRate,
+    Rate,
 }
 
 impl Dimension {
@@ -60,6 +70,10 @@ impl Dimension {
             Dimension::Pressure => "pressure",
             Dimension::Temperature => "temperature",
             Dimension::MassFraction => "mass fraction",
+            Dimension::ArealResistanceRate => "areal resistance per time",
+            Dimension::ArealCapacitanceRate => "areal capacitance per time",
+            Dimension::FrequencyRate => "frequency per time",
+            Dimension::Rate => "rate (a plain number per time)",
         }
     }
 
@@ -85,6 +99,10 @@ impl Dimension {
             Dimension::Pressure => "150 kPa",
             Dimension::Temperature => "50 degC",
             Dimension::MassFraction => "1 ppm",
+            Dimension::ArealResistanceRate => "10 kOhm cm2/h",
+            Dimension::ArealCapacitanceRate => "0.1 uF/cm2/h",
+            Dimension::FrequencyRate => "1 Hz/h",
+            Dimension::Rate => "1 %/h",
         }
     }
 
@@ -110,7 +128,45 @@ impl Dimension {
             Dimension::Pressure => "Pa",
             Dimension::Temperature => "degC",
             Dimension::MassFraction => "ppm",
+            Dimension::ArealResistanceRate => "Ohm cm2/s",
+            Dimension::ArealCapacitanceRate => "F/cm2/s",
+            Dimension::FrequencyRate => "Hz/s",
+            Dimension::Rate => "1/s",
         }
+    }
+
+    /// The unit a value is shown in when the protocol names none: the canonical one, except
+    /// rates, which read per hour (a slope of 0.0015 Ohm cm2/s is 5.4 Ohm cm2/h).
+    pub fn default_unit(self) -> &'static str {
+        match self {
+            Dimension::ArealResistanceRate => "Ohm cm2/h",
+            Dimension::ArealCapacitanceRate => "F/cm2/h",
+            Dimension::FrequencyRate => "Hz/h",
+            Dimension::Rate => "1/h",
+            other => other.canonical_unit(),
+        }
+    }
+
+    /// The dimension of this quantity's change per unit time, if `.mgp` has one (a `slope`).
+    pub fn per_time(self) -> Option<Dimension> {
+        Some(match self {
+            Dimension::ArealResistance => Dimension::ArealResistanceRate,
+            Dimension::ArealCapacitance => Dimension::ArealCapacitanceRate,
+            Dimension::Frequency => Dimension::FrequencyRate,
+            Dimension::Dimensionless => Dimension::Rate,
+            _ => return None,
+        })
+    }
+
+    /// The inverse of [`Dimension::per_time`].
+    fn rate_of(self) -> Option<Dimension> {
+        Some(match self {
+            Dimension::ArealResistanceRate => Dimension::ArealResistance,
+            Dimension::ArealCapacitanceRate => Dimension::ArealCapacitance,
+            Dimension::FrequencyRate => Dimension::Frequency,
+            Dimension::Rate => Dimension::Dimensionless,
+            _ => return None,
+        })
     }
 
     /// The absolute counterpart of an areal dimension and vice versa, if there is one.
@@ -214,10 +270,12 @@ pub const UNITS: &[Unit] = &[
     u("Ah", Dimension::Charge, 3600.0),
     u("mAh", Dimension::Charge, 3.6),
     u("uAh", Dimension::Charge, 3.6e-3),
+    u("nAh", Dimension::Charge, 3.6e-6),
     u("C/cm2", Dimension::ArealCharge, 1.0),
     u("mC/cm2", Dimension::ArealCharge, 1e-3),
     u("mAh/cm2", Dimension::ArealCharge, 3.6),
     u("uAh/cm2", Dimension::ArealCharge, 3.6e-3),
+    u("nAh/cm2", Dimension::ArealCharge, 3.6e-6),
     u("m", Dimension::Length, 1.0),
     u("cm", Dimension::Length, 1e-2),
     u("mm", Dimension::Length, 1e-3),
@@ -241,6 +299,33 @@ pub const UNITS: &[Unit] = &[
     u("%", Dimension::Dimensionless, 1e-2),
 ];
 
+/// The time units a rate may be written per (`kOhm cm2/h`), with their length in seconds.
+const PER_TIME: &[(&str, f64)] = &[("s", 1.0), ("min", 60.0), ("h", 3600.0), ("d", 86400.0)];
+
+/// [`UNITS`] plus every rate spelling: each unit of a dimension with a [`Dimension::per_time`]
+/// counterpart, per each of [`PER_TIME`] (`kOhm cm2/h`, `uF/cm2/d`, `mHz/h`, `%/h`, `1/s`).
+static ALL_UNITS: LazyLock<Vec<Unit>> = LazyLock::new(|| {
+    let mut all = UNITS.to_vec();
+    let one = u("1", Dimension::Dimensionless, 1.0);
+    for base in UNITS.iter().chain([&one]) {
+        let Some(rate) = base.dimension.per_time() else {
+            continue;
+        };
+        for (time, seconds) in PER_TIME {
+            // Built once per process; leaking keeps `Unit` a plain `Copy` record of `&'static str`s.
+            let symbol: &'static str =
+                Box::leak(format!("{}/{time}", base.symbol).into_boxed_str());
+            all.push(u(symbol, rate, base.factor / seconds));
+        }
+    }
+    all
+});
+
+/// Every unit `.mgp` accepts: [`UNITS`] and the rates built from them.
+pub fn all_units() -> &'static [Unit] {
+    &ALL_UNITS
+}
+
 /// Rewrites Unicode and alternative spellings into the canonical ASCII ones:
 /// `µ`/`μ` → `u`, `Ω` → `Ohm`, `²` → `2`, `·`/`*` between factors → space, `°C` → `degC`,
 /// `l` → `L` for litres, `ohm` → `Ohm`, and collapses spaces.
@@ -249,7 +334,7 @@ pub fn normalise_spelling(raw: &str) -> String {
         .replace(['µ', 'μ'], "u")
         .replace('Ω', "Ohm")
         .replace('²', "2")
-        .replace(['·', '*'], " ")
+        .replace(['·', '*', '⋅'], " ")
         .replace("°C", "degC")
         .replace("ohm", "Ohm");
     // "kOhmcm2" and "kOhm.cm2" are common in spreadsheets; accept them too.
@@ -270,13 +355,13 @@ pub fn normalise_spelling(raw: &str) -> String {
 /// Looks a unit up by any accepted spelling.
 pub fn lookup(spelling: &str) -> Option<&'static Unit> {
     let canonical = normalise_spelling(spelling);
-    UNITS.iter().find(|unit| unit.symbol == canonical)
+    all_units().iter().find(|unit| unit.symbol == canonical)
 }
 
 /// The accepted unit spellings closest to `spelling`, for "did you mean" help.
 pub fn suggest(spelling: &str) -> Option<&'static str> {
     let canonical = normalise_spelling(spelling);
-    UNITS
+    all_units()
         .iter()
         .map(|unit| (strsim::levenshtein(&canonical, unit.symbol), unit.symbol))
         .filter(|(distance, _)| *distance <= 2)
@@ -359,79 +444,6 @@ fn convert_area(
     }
 }
 
-/// Spellings accepted on input but never chosen for output.
-const NOT_FOR_DISPLAY: &[&str] = &["%", "A/m2", "m2", "mm2", "bar", "MPa"];
-
-/// Formats a value of a dimension with an SI prefix chosen for readability
-/// (`0.0004 A/cm2` → `400 uA/cm2`), using the table's canonical spellings.
-pub fn format_si(value: f64, dimension: Dimension) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return format!("{} {}", value, dimension.canonical_unit())
-            .trim()
-            .to_string();
-    }
-    let candidates: Vec<&Unit> = UNITS
-        .iter()
-        .filter(|unit| unit.dimension == dimension && !NOT_FOR_DISPLAY.contains(&unit.symbol))
-        .collect();
-    // Prefer the largest unit in which the number is at least 1.
-    let best = candidates
-        .iter()
-        .filter(|unit| value.abs() / unit.factor >= 1.0 - 1e-12)
-        .max_by(|a, b| a.factor.total_cmp(&b.factor))
-        .or_else(|| {
-            candidates
-                .iter()
-                .min_by(|a, b| a.factor.total_cmp(&b.factor))
-        });
-    match best {
-        Some(unit) => format!("{} {}", trim_number(value / unit.factor), unit.symbol)
-            .trim()
-            .to_string(),
-        None => format!("{value}"),
-    }
-}
-
-/// A number with at most 4 significant digits and no trailing zeros.
-pub fn trim_number(x: f64) -> String {
-    if x == 0.0 {
-        return "0".into();
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    let decimals = (3 - magnitude).clamp(0, 12) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// Formats a duration in seconds the way a lab notebook would: `3 d 0 h 12 min`, `20 h 5 min`,
-/// `8 min 30 s`, `45 s`.
-pub fn format_duration(seconds: f64) -> String {
-    let total = seconds.max(0.0).round() as u64;
-    let (d, h, m, s) = (
-        total / 86400,
-        total % 86400 / 3600,
-        total % 3600 / 60,
-        total % 60,
-    );
-    if d > 0 {
-        format!("{d} d {h} h {m} min")
-    } else if h > 0 {
-        format!("{h} h {m} min")
-    } else if m > 0 {
-        if s > 0 {
-            format!("{m} min {s} s")
-        } else {
-            format!("{m} min")
-        }
-    } else {
-        format!("{s} s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,6 +492,50 @@ mod tests {
         assert_eq!(format_si(400e3, Dimension::ArealResistance), "400 kOhm cm2");
         assert_eq!(format_duration(3.0 * 86400.0 + 720.0), "3 d 0 h 12 min");
         assert_eq!(format_duration(510.0), "8 min 30 s");
+        assert_eq!(format_duration(1e300 * 3600.0), "1.14e296 years");
+        assert_eq!(format_duration(f64::INFINITY), "forever");
+        assert_eq!(
+            format_duration(999.0 * 365.25 * 86400.0),
+            "364884 d 18 h 0 min"
+        );
+        // Charges read in the battery units, rates per hour.
+        assert_eq!(format_si(3.6, Dimension::Charge), "1 mAh");
+        assert_eq!(format_si(1.8e-3, Dimension::Charge), "500 nAh");
+        assert_eq!(
+            format_si(3.6 / 1.131, Dimension::ArealCharge),
+            "0.8842 mAh/cm2"
+        );
+        assert_eq!(format_si(0.0, Dimension::Charge), "0 mAh");
+        assert_eq!(
+            format_si(1.5e-3, Dimension::ArealResistanceRate),
+            "5.4 Ohm cm2/h"
+        );
+        assert_eq!(
+            format_si(5.0, Dimension::ArealResistanceRate),
+            "18 kOhm cm2/h"
+        );
+        assert_eq!(format_si(1e-2 / 3600.0, Dimension::Rate), "1 %/h");
+    }
+
+    #[test]
+    fn rates_are_any_unit_per_time() {
+        let r = lookup("kΩ·cm²/h").unwrap();
+        assert_eq!(r.dimension, Dimension::ArealResistanceRate);
+        assert!((r.factor - 1e3 / 3600.0).abs() < 1e-15);
+        assert_eq!(lookup("kOhm*cm2/d"), lookup("kOhm cm2/d"));
+        assert_eq!(
+            lookup("µF/cm²/h").unwrap().dimension,
+            Dimension::ArealCapacitanceRate
+        );
+        assert_eq!(
+            lookup("mHz/min").unwrap().dimension,
+            Dimension::FrequencyRate
+        );
+        assert_eq!(lookup("1/h").unwrap().dimension, Dimension::Rate);
+        assert_eq!(lookup("%/d").unwrap().dimension, Dimension::Rate);
+        // Only quantities whose series a slope can be taken of have rates.
+        assert!(lookup("mA/h").is_none());
+        assert_eq!(suggest("kOhm cm2/hr"), Some("kOhm cm2/h"));
     }
 
     #[test]

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// The largest addition, as a multiple of the electrolyte already in the cell, accepted when
+/// the cell declares no `compartment` volume.
+const MAX_UNCHECKED_ADDITION_RATIO: f64 = 10.0;
+
 impl Procedure<'_> {
     pub(super) fn addition(
         &mut self,
@@ -115,6 +119,20 @@ impl Procedure<'_> {
                 return;
             }
             Some(_) => {}
+            // With no compartment to check against, an aliquot ten times the electrolyte
+            // already in the cell is taken as a unit slip (mL for uL): no operando addition
+            // floods a cell tenfold, and a compartment sized for it would have been declared.
+            None if volume_ml > MAX_UNCHECKED_ADDITION_RATIO * v0 => {
+                self.ctx.error(
+                    step.span,
+                    ErrorKind::AdditionDwarfsElectrolyte {
+                        added: format_si(volume_ml / 1e3, Dimension::Volume),
+                        before: format_si(v0 / 1e3, Dimension::Volume),
+                        cell: info.cell.name.clone(),
+                    },
+                );
+                return;
+            }
             None => self.ctx.warn(
                 step.span,
                 WarningKind::UncheckedAddition {

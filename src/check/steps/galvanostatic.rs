@@ -36,6 +36,7 @@ impl Procedure<'_> {
         let mut stop_amount: Option<(Quantity, Span)> = None;
         let mut limits = Vec::new();
         let mut sample = None;
+        let mut sample_span = step.span;
         let mut vs = None;
         let mut ok = true;
         let mut stop_seen = false;
@@ -125,6 +126,7 @@ impl Procedure<'_> {
                 }
                 GalvClause::Sample(t) => {
                     sample = self.ctx.duration(t, "a sampling interval");
+                    sample_span = t.span;
                     ok &= sample.is_some();
                 }
                 GalvClause::Vs(v) => vs = Some((*v, clause.span)),
@@ -201,6 +203,10 @@ impl Procedure<'_> {
                 );
                 return;
             }
+            let text = self.ctx.slice(current_span);
+            if !self.ctx.plausible_current(current_span, &text, current_a) {
+                return;
+            }
             if let Some(max) = self.limits.max_abs_current_a
                 && current_a > max
             {
@@ -214,6 +220,7 @@ impl Procedure<'_> {
                 );
                 return;
             }
+            let stop_span = stop_amount.map_or(step.span, |(_, span)| span);
             let stop = match (&stop, stop_amount) {
                 (Some(s), _) => s.clone(),
                 (None, Some((q, span))) => match q.dimension {
@@ -254,6 +261,28 @@ impl Procedure<'_> {
                 } => areal_capacity_c_per_cm2 / density,
                 StopCondition::Potential { max_duration_s, .. } => max_duration_s,
             };
+            // A capacity at a tiny current can last centuries even when both look sane.
+            let stop_text = match stop {
+                StopCondition::Capacity { .. } => format!(
+                    "{} at {}",
+                    self.ctx.slice(stop_span),
+                    format_si(density, Dimension::CurrentDensity)
+                ),
+                StopCondition::Duration { .. } => self.ctx.slice(stop_span),
+                StopCondition::Potential { .. } => format_duration(duration_s),
+            };
+            let interval_s = sample.unwrap_or(DEFAULT_GALVANOSTATIC_SAMPLE_S);
+            if !self.ctx.plausible_duration(
+                stop_span,
+                "a galvanostatic step",
+                &stop_text,
+                duration_s,
+            ) || !self
+                .ctx
+                .plausible_samples(sample_span, duration_s, interval_s)
+            {
+                return;
+            }
             let action = Action::Galvanostatic(Galvanostatic {
                 current_a,
                 current_density_a_per_cm2: density,
@@ -264,7 +293,7 @@ impl Procedure<'_> {
                 stop,
                 charge_c: current_a * duration_s,
                 areal_capacity_c_per_cm2: density * duration_s,
-                sample_interval_s: sample.unwrap_or(DEFAULT_GALVANOSTATIC_SAMPLE_S),
+                sample_interval_s: interval_s,
                 limits: limits.clone(),
             });
             self.push(cell, label, step.span, duration_s, action);

@@ -101,7 +101,8 @@ impl Procedure<'_> {
                         continue;
                     }
                     sample = self.ctx.duration(t, "a sampling interval");
-                    ok &= sample.is_some();
+                    ok &= sample
+                        .is_some_and(|every| self.ctx.plausible_samples(t.span, duration_s, every));
                 }
             }
         }
