@@ -13,6 +13,7 @@ pub mod decimate;
 pub mod galvano;
 pub mod legend;
 pub mod nyquist;
+mod range;
 pub mod render;
 pub mod residuals;
 pub mod series;

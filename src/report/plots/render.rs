@@ -9,6 +9,7 @@
 use super::colour_bar::draw_colour_bar;
 use super::decimate::decimate;
 use super::legend;
+use super::range::{data_range, drawable, equalise};
 use super::style::{Rgb, linear_tick, log_tick};
 use super::{Axis, Figure, Panel, Scale, SeriesStyle};
 use plotters::coord::Shift;
@@ -45,6 +46,8 @@ const X_LABEL_AREA_SHARED: u32 = 8;
 const COLOUR_BAR_W: u32 = 110;
 const MARKER_RADIUS: i32 = 3;
 const LINE_WIDTH: u32 = 2;
+/// A measured line with fewer points than this also gets markers.
+const FEW_POINTS: usize = 5;
 
 /// A text style at `px` CSS pixels (plotters' SVG backend divides sizes by 1.24).
 pub(super) fn font(px: f64) -> TextStyle<'static> {
@@ -185,81 +188,6 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
     Ok(())
 }
 
-/// Same data units per pixel on both axes, growing the upper ends (origins stay put).
-fn equalise(x: (f64, f64), y: (f64, f64), w: u32, h: u32) -> ((f64, f64), (f64, f64)) {
-    let (w, h) = (f64::from(w.max(1)), f64::from(h.max(1)));
-    let ux = (x.1 - x.0) / w;
-    let uy = (y.1 - y.0) / h;
-    let u = ux.max(uy);
-    ((x.0, x.0 + u * w), (y.0, y.0 + u * h))
-}
-
-/// Decades shown on a log axis at most.
-const MAX_DECADES: i32 = 30;
-/// Magnitudes beyond this are not drawn: no instrument reports them, and plotters' tick
-/// arithmetic breaks down near the ends of f64 (its log ticks loop forever on subnormals).
-const MAX_MAGNITUDE: f64 = 1e150;
-
-/// Whether a value can be placed on an axis of this scale.
-fn drawable(v: f64, scale: Scale) -> bool {
-    match scale {
-        Scale::Linear => v.is_finite() && v.abs() <= MAX_MAGNITUDE,
-        Scale::Log => v.is_finite() && (1.0 / MAX_MAGNITUDE..=MAX_MAGNITUDE).contains(&v),
-    }
-}
-
-/// The displayed range of an axis from its data (finite values only; positive for log).
-fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
-    if let Some(range) = axis.range {
-        return range;
-    }
-    let log = axis.scale == Scale::Log;
-    let (min, max) = values
-        .filter(|v| drawable(*v, axis.scale))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    if log {
-        if min > max {
-            return (1.0, 10.0);
-        }
-        let mut hi = 10f64.powf(max.log10().ceil());
-        // More decades than any measurement spans would only hide the data; the lowest
-        // points fall off the bottom instead.
-        let lo = 10f64
-            .powf(min.log10().floor())
-            .max(hi / 10f64.powi(MAX_DECADES));
-        if hi <= lo {
-            hi = lo * 10.0;
-        }
-        // A hair wider, so plotters' decade ticks (ceil of a rounded logarithm) include
-        // both ends.
-        return (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9));
-    }
-    let (mut min, mut max) = if min > max { (0.0, 1.0) } else { (min, max) };
-    if axis.include_zero {
-        min = min.min(0.0);
-        max = max.max(0.0);
-    }
-    let mut span = max - min;
-    if span <= 0.0 {
-        span = if max.abs() > 0.0 {
-            max.abs() * 0.2
-        } else {
-            1.0
-        };
-        min -= span / 2.0;
-        max += span / 2.0;
-    }
-    // Pad so markers at the extremes are not cut, but keep an origin at zero exactly.
-    let lo = if axis.include_zero && min == 0.0 {
-        0.0
-    } else {
-        min - 0.04 * span
-    };
-    (lo, max + 0.04 * span)
-}
-
 #[derive(Clone, Copy)]
 struct PanelLayout {
     x_label_area: u32,
@@ -378,7 +306,13 @@ where
             SeriesStyle::Markers | SeriesStyle::LineMarkers => points,
         };
         let line = c.stroke_width(LINE_WIDTH);
-        let anno = match series.style {
+        // A line through one or a few readings is invisible or looks like a fitted curve:
+        // mark the readings themselves.
+        let style = match series.style {
+            SeriesStyle::Line if points.len() < FEW_POINTS => SeriesStyle::LineMarkers,
+            style => style,
+        };
+        let anno = match style {
             SeriesStyle::Line => chart.draw_series(LineSeries::new(points, line)),
             SeriesStyle::Dashed => chart.draw_series(DashedLineSeries::new(points, 7, 5, line)),
             SeriesStyle::Markers => chart.draw_series(
@@ -401,7 +335,7 @@ where
         if let Some(label) = &series.label {
             any_label = true;
             anno.label(label.clone());
-            match series.style {
+            match style {
                 SeriesStyle::Line => {
                     anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], line))
                 }
@@ -532,6 +466,28 @@ mod tests {
     }
 
     #[test]
+    fn a_line_through_a_single_reading_is_drawn_as_a_marker() {
+        let line = |points: Vec<(f64, f64)>| Panel {
+            x: Axis::linear("time / s").from_zero(),
+            y: Axis::linear("overpotential / mV").from_zero(),
+            series: vec![Series::new(SeriesStyle::Line, style::FIT, points)],
+            equal_scale: false,
+            legend: None,
+            height_px: 200,
+        };
+        let svg = render_svg(&figure(vec![line(vec![(0.0, 882.0)])], false)).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 1);
+        let texts = svg_texts(&svg);
+        assert!(
+            !texts.iter().any(|t| t.starts_with('−') || t.starts_with('-')),
+            "a reading at t = 0 gives no negative time: {texts:?}"
+        );
+        let many: Vec<(f64, f64)> = (0..50).map(|i| (f64::from(i), 1.0)).collect();
+        let svg = render_svg(&figure(vec![line(many)], false)).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 0, "dense lines stay lines");
+    }
+
+    #[test]
     fn extreme_values_are_left_out_not_drawn() {
         // Subnormal and huge values once sent plotters' log ticks into an endless loop.
         let points = vec![
@@ -551,23 +507,5 @@ mod tests {
         // Log panel: only (1, 1); linear panel: (1e-310, 1e-310) and (1, 1); one legend
         // marker per panel.
         assert_eq!(svg.matches("<circle").count(), 1 + 2 + 2);
-    }
-
-    #[test]
-    fn equal_scale_gives_the_same_units_per_pixel() {
-        let (x, y) = equalise((0.0, 10.0), (0.0, 2.0), 400, 200);
-        assert!(((x.1 - x.0) / 400.0 - (y.1 - y.0) / 200.0).abs() < 1e-12);
-        assert_eq!(x, (0.0, 10.0));
-    }
-
-    #[test]
-    fn ranges_pad_linear_and_snap_log_to_decades() {
-        let lin = data_range([1.0, 3.0].into_iter(), &Axis::linear("").from_zero());
-        assert_eq!(lin.0, 0.0);
-        assert!(lin.1 > 3.0);
-        let log = data_range([0.02, 1e6, -1.0].into_iter(), &Axis::log(""));
-        assert!((log.0 - 0.01).abs() < 1e-9 && (log.1 - 1e6).abs() < 1e-2);
-        let single = data_range([5.0].into_iter(), &Axis::linear(""));
-        assert!(single.0 < 5.0 && single.1 > 5.0);
     }
 }
