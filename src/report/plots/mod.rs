@@ -19,6 +19,7 @@ pub mod residuals;
 pub mod series;
 pub mod style;
 
+pub use range::share_ranges;
 pub use render::{PlotError, render_svg};
 pub use style::Rgb;
 

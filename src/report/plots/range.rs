@@ -84,9 +84,64 @@ pub(super) fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64
     (lo, max + 0.04 * span)
 }
 
+/// Gives panel k of every figure the same x and y ranges (the union of their data), so
+/// figures meant to be compared side by side read on one scale. Figures with a different
+/// panel layout are left as they are.
+pub fn share_ranges(figures: &mut [super::Figure]) {
+    let Some(first) = figures.first() else { return };
+    let n = first.panels.len();
+    if figures.iter().any(|f| f.panels.len() != n) {
+        return;
+    }
+    for k in 0..n {
+        let values = |figures: &[super::Figure], pick: fn(&(f64, f64)) -> f64| {
+            figures
+                .iter()
+                .flat_map(|f| f.panels[k].series.iter())
+                .flat_map(|s| s.points.iter().map(pick))
+                .collect::<Vec<f64>>()
+        };
+        let xs = values(figures, |p| p.0);
+        let ys = values(figures, |p| p.1);
+        let x = data_range(xs.into_iter(), &figures[0].panels[k].x);
+        let y = data_range(ys.into_iter(), &figures[0].panels[k].y);
+        for figure in figures.iter_mut() {
+            figure.panels[k].x.range = Some(x);
+            figure.panels[k].y.range = Some(y);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_ranges_cover_every_figure() {
+        use crate::report::plots::{Figure, Panel, Series, SeriesStyle, style};
+        let fig = |points: Vec<(f64, f64)>| Figure {
+            name: "f".into(),
+            title: String::new(),
+            caption: String::new(),
+            panels: vec![Panel {
+                x: Axis::log("f / Hz"),
+                y: Axis::log("|Z| / Ω"),
+                series: vec![Series::new(SeriesStyle::Markers, style::FIT, points)],
+                equal_scale: false,
+                legend: None,
+                height_px: 100,
+            }],
+            share_x: true,
+            colour_bar: None,
+            width_px: 400,
+        };
+        let mut figures = vec![fig(vec![(1.0, 20.0)]), fig(vec![(1e5, 3e4)])];
+        share_ranges(&mut figures);
+        let (x, y) = (figures[0].panels[0].x.range, figures[0].panels[0].y.range);
+        assert_eq!((x, y), (figures[1].panels[0].x.range, figures[1].panels[0].y.range));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x.0 <= 1.0 && x.1 >= 1e5 && y.0 <= 20.0 && y.1 >= 3e4);
+    }
 
     #[test]
     fn equal_scale_gives_the_same_units_per_pixel() {

@@ -309,7 +309,7 @@ where
         // A line through one or a few readings is invisible or looks like a fitted curve:
         // mark the readings themselves.
         let style = match series.style {
-            SeriesStyle::Line if points.len() < FEW_POINTS => SeriesStyle::LineMarkers,
+            SeriesStyle::Line if (1..FEW_POINTS).contains(&points.len()) => SeriesStyle::LineMarkers,
             style => style,
         };
         let anno = match style {
