@@ -17,6 +17,7 @@ mod range;
 pub mod render;
 pub mod residuals;
 pub mod series;
+mod strip;
 pub mod style;
 
 pub use range::share_ranges;

@@ -8,8 +8,9 @@
 
 use super::colour_bar::draw_colour_bar;
 use super::decimate::decimate;
-use super::legend;
+use super::legend::{self, Placement};
 use super::range::{data_range, drawable, equalise};
+use super::strip::{self, drawn_style};
 use super::style::{Rgb, linear_tick, log_tick};
 use super::{Axis, Figure, Panel, Scale, SeriesStyle};
 use plotters::coord::Shift;
@@ -46,8 +47,6 @@ const X_LABEL_AREA_SHARED: u32 = 8;
 const COLOUR_BAR_W: u32 = 110;
 const MARKER_RADIUS: i32 = 3;
 const LINE_WIDTH: u32 = 2;
-/// A measured line with fewer points than this also gets markers.
-const FEW_POINTS: usize = 5;
 
 /// A text style at `px` CSS pixels (plotters' SVG backend divides sizes by 1.24).
 pub(super) fn font(px: f64) -> TextStyle<'static> {
@@ -60,14 +59,74 @@ pub(super) fn colour(c: Rgb) -> RGBColor {
 
 /// Total SVG height of a figure.
 pub fn figure_height(figure: &Figure) -> u32 {
+    let plans = plan_panels(figure);
+    TITLE_H + plans.iter().map(|p| p.height).sum::<u32>()
+}
+
+/// A panel's displayed ranges, legend placement and the heights of its parts.
+struct PanelPlan {
+    x: (f64, f64),
+    y: (f64, f64),
+    legend: Option<Placement>,
+    /// The legend strip above the panel (0 when the legend is inside or absent).
+    strip_h: u32,
+    x_label_area: u32,
+    /// Strip, margins, plotting area and x labels.
+    height: u32,
+}
+
+fn plan_panels(figure: &Figure) -> Vec<PanelPlan> {
+    let plot_w = plot_width(figure.width_px, figure.colour_bar.is_some());
     let n = figure.panels.len();
-    TITLE_H
-        + figure
+    let shared_x = figure.share_x.then(|| {
+        let xs = figure
             .panels
             .iter()
-            .enumerate()
-            .map(|(i, p)| p.height_px + MARGIN_TOP + MARGIN_BOTTOM + x_label_area(figure, i, n))
-            .sum::<u32>()
+            .flat_map(|p| p.series.iter())
+            .flat_map(|s| s.points.iter().map(|p| p.0));
+        let first = figure.panels.first();
+        first.map(|p| data_range(xs, &p.x))
+    });
+    let values = |panel: &Panel, pick: fn(&(f64, f64)) -> f64| {
+        panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(pick))
+            .collect::<Vec<f64>>()
+    };
+    figure
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(i, panel)| {
+            let mut x = shared_x
+                .flatten()
+                .unwrap_or_else(|| data_range(values(panel, |p| p.0).into_iter(), &panel.x));
+            let mut y = data_range(values(panel, |p| p.1).into_iter(), &panel.y);
+            if panel.equal_scale {
+                (x, y) = equalise(x, y, plot_w, panel.height_px);
+            }
+            let legend = legend::place(panel, x, y, plot_w, panel.height_px);
+            let strip_h = if legend == Some(Placement::Above) {
+                let labels: Vec<&str> = strip::entries(panel)
+                    .iter()
+                    .filter_map(|s| s.label.as_deref())
+                    .collect();
+                legend::strip_height(&labels, plot_w)
+            } else {
+                0
+            };
+            let xl = x_label_area(figure, i, n);
+            PanelPlan {
+                x,
+                y,
+                legend,
+                strip_h,
+                x_label_area: xl,
+                height: strip_h + panel.height_px + MARGIN_TOP + MARGIN_BOTTOM + xl,
+            }
+        })
+        .collect()
 }
 
 /// Width of the plotting area of a figure `width_px` wide, with or without a colour bar.
@@ -126,64 +185,36 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
         None => (body, None),
     };
     let plot_w = plot_width(figure.width_px, bar.is_some());
-
-    let n = figure.panels.len();
-    let shared_x = figure.share_x.then(|| {
-        let xs = figure
-            .panels
-            .iter()
-            .flat_map(|p| p.series.iter())
-            .flat_map(|s| s.points.iter().map(|p| p.0));
-        let first = figure.panels.first();
-        first.map(|p| data_range(xs, &p.x))
-    });
+    let plans = plan_panels(figure);
     let mut rest = plots;
-    for (i, panel) in figure.panels.iter().enumerate() {
-        let xl = x_label_area(figure, i, n);
-        let h = panel.height_px + MARGIN_TOP + MARGIN_BOTTOM + xl;
-        let (area, below) = rest.split_vertically(h);
+    for (panel, plan) in figure.panels.iter().zip(&plans) {
+        let (area, below) = rest.split_vertically(plan.height);
         rest = below;
-        let mut xr = shared_x.flatten().unwrap_or_else(|| {
-            data_range(
-                panel
-                    .series
-                    .iter()
-                    .flat_map(|s| s.points.iter().map(|p| p.0)),
-                &panel.x,
-            )
-        });
-        let mut yr = data_range(
-            panel
-                .series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.1)),
-            &panel.y,
-        );
-        if panel.equal_scale {
-            (xr, yr) = equalise(xr, yr, plot_w, panel.height_px);
-        }
+        let area = if plan.strip_h > 0 {
+            let (strip_area, area) = area.split_vertically(plan.strip_h);
+            let left = (MARGIN_LEFT + Y_LABEL_AREA) as i32;
+            strip::draw(&strip_area, panel, left, plot_w)?;
+            area
+        } else {
+            area
+        };
         let layout = PanelLayout {
-            x_label_area: xl,
-            show_x_labels: xl == X_LABEL_AREA,
-            legend: legend::place(panel, xr, yr, plot_w, panel.height_px),
+            x_label_area: plan.x_label_area,
+            show_x_labels: plan.x_label_area == X_LABEL_AREA,
+            legend: match plan.legend {
+                Some(Placement::Inside(x, y)) => Some((x, y)),
+                _ => None,
+            },
             plot_w,
         };
-        draw_panel_scaled(&area, panel, xr, yr, layout)?;
+        draw_panel_scaled(&area, panel, plan.x, plan.y, layout)?;
     }
     if let (Some(bar), Some(area)) = (bar, bar_area) {
-        let stack: u32 = figure
-            .panels
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.height_px + MARGIN_TOP + MARGIN_BOTTOM + x_label_area(figure, i, n))
-            .sum();
-        let last_xl = if n > 0 {
-            x_label_area(figure, n - 1, n)
-        } else {
-            0
-        };
+        let stack: u32 = plans.iter().map(|p| p.height).sum();
+        let top = plans.first().map_or(0, |p| p.strip_h) + MARGIN_TOP;
+        let last_xl = plans.last().map_or(0, |p| p.x_label_area);
         let bottom = stack.saturating_sub(last_xl + MARGIN_BOTTOM);
-        draw_colour_bar(&area, bar, MARGIN_TOP as i32, bottom as i32)?;
+        draw_colour_bar(&area, bar, top as i32, bottom as i32)?;
     }
     Ok(())
 }
@@ -306,12 +337,7 @@ where
             SeriesStyle::Markers | SeriesStyle::LineMarkers => points,
         };
         let line = c.stroke_width(LINE_WIDTH);
-        // A line through one or a few readings is invisible or looks like a fitted curve:
-        // mark the readings themselves.
-        let style = match series.style {
-            SeriesStyle::Line if (1..FEW_POINTS).contains(&points.len()) => SeriesStyle::LineMarkers,
-            style => style,
-        };
+        let style = drawn_style(series.style, points.len());
         let anno = match style {
             SeriesStyle::Line => chart.draw_series(LineSeries::new(points, line)),
             SeriesStyle::Dashed => chart.draw_series(DashedLineSeries::new(points, 7, 5, line)),
