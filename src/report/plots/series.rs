@@ -140,6 +140,7 @@ mod tests {
                     1.0 / (2.0 * std::f64::consts::PI * (4e4 + 1.8e4 * i as f64) * 17e-6),
                 ),
                 re_ohm_cm2: None,
+                re_undetermined: false,
                 p: None,
                 curve: vec![],
                 residuals: vec![],
