@@ -70,7 +70,10 @@ fn wait_for_run_end(journal: &Path, limit: Duration, child: &mut Child) {
         if ended || child.try_wait().unwrap().is_some() {
             return;
         }
-        assert!(Instant::now() < deadline, "the run did not end within {limit:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the run did not end within {limit:?}"
+        );
         // Poll interval only: the condition above decides, not the wait.
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -171,7 +174,10 @@ fn an_interrupted_run_still_writes_its_report_and_says_where() {
         "names the report: {stdout}"
     );
     let html = std::fs::read_to_string(&report).unwrap();
-    assert!(html.contains("the run was interrupted"), "says why it stopped");
+    assert!(
+        html.contains("the run was interrupted"),
+        "says why it stopped"
+    );
     assert!(html.contains("<svg"), "draws what was measured");
     assert!(out.join("analysis.json").exists());
 }
@@ -181,7 +187,14 @@ fn an_interrupted_run_with_no_analysis_writes_no_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut child = mgp()
-        .args(["run", "--quiet", "--no-analysis", "--speed", "3600", "--out"])
+        .args([
+            "run",
+            "--quiet",
+            "--no-analysis",
+            "--speed",
+            "3600",
+            "--out",
+        ])
         .arg(&out)
         .arg(protocol("mg-symmetric-ocv-72h.mgp"))
         .stdout(Stdio::null())
@@ -202,7 +215,11 @@ fn sigterm_interrupts_like_ctrl_c() {
     let mut child = paced_run(&out);
     wait_for_readings(&out.join("journal.jsonl"), 3, &mut child);
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-    wait_for_run_end(&out.join("journal.jsonl"), Duration::from_secs(1), &mut child);
+    wait_for_run_end(
+        &out.join("journal.jsonl"),
+        Duration::from_secs(1),
+        &mut child,
+    );
     let status = wait_with_deadline(&mut child, Duration::from_secs(120));
     assert_eq!(status.code(), Some(130));
     assert_eq!(

@@ -440,7 +440,9 @@ fn report_interrupted(dir: &Path) {
             println!("(expects judged on the data measured before the interruption)");
         }
         Err(error) => {
-            eprintln!("warning: the interrupted run could not be analysed; reporting its data only");
+            eprintln!(
+                "warning: the interrupted run could not be analysed; reporting its data only"
+            );
             super::eprint_diagnostic(&error);
         }
     }

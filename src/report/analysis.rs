@@ -160,7 +160,9 @@ fn sweep_fit(s: &crate::model::analysis::SweepFit) -> SweepFit {
         notes.push("fails the Lin-KK test".into());
     }
     notes.extend(s.warnings.iter().cloned());
-    let re_undetermined = s.re_ohm_cm2.is_some_and(|re| series_resistance_undetermined(s, re));
+    let re_undetermined = s
+        .re_ohm_cm2
+        .is_some_and(|re| series_resistance_undetermined(s, re));
     SweepFit {
         step: s.step,
         sweep: s.sweep,
@@ -222,8 +224,7 @@ fn series_resistance_undetermined(s: &crate::model::analysis::SweepFit, re: f64)
         .find(|p| (p.value * s.area_cm2 - re).abs() <= 1e-9 * re.abs());
     param.is_some_and(|p| {
         p.stderr.is_some_and(|e| e > p.value.abs())
-            || s
-                .warnings
+            || s.warnings
                 .iter()
                 .any(|w| w.starts_with(&format!("{} ended on its bound", p.name)))
     })

@@ -444,7 +444,10 @@ mod tests {
         let mut notices = vec![
             fault(Some(0), "the run was interrupted"),
             fault(Some(0), "the step was interrupted"),
-            fault(None, "the run ended interrupted: step 0: the run was interrupted"),
+            fault(
+                None,
+                "the run ended interrupted: step 0: the run was interrupted",
+            ),
         ];
         drop_repeated_faults(&mut notices);
         assert_eq!(notices, vec![fault(Some(0), "the run was interrupted")]);

@@ -6,8 +6,8 @@
 
 use super::style::{self, Rgb};
 use super::{
-    Axis, ColourBar, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec, Spectrum,
-    WIDTH_PX, spectrum_colours, thin_indices,
+    Axis, ColourBar, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec,
+    Spectrum, WIDTH_PX, spectrum_colours, spectrum_labels, thin_indices,
 };
 use crate::report::analysis::ImpedancePoint;
 
@@ -15,8 +15,9 @@ use crate::report::analysis::ImpedancePoint;
 pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
     let shown = thin_indices(spectra.len(), MAX_SPECTRA);
     let (colours, colour_bar) = spectrum_colours(spec.colour_by, &shown, spectra);
+    let labels = spectrum_labels(spec.colour_by, &shown, spectra.len(), colour_bar.as_ref());
     let drawn: Vec<(&Spectrum, Rgb)> = shown.iter().map(|&i| &spectra[i]).zip(colours).collect();
-    let (panels, fitted) = panels(&spec, &drawn, None);
+    let (panels, fitted) = panels(&spec, &drawn, &labels);
     let caption = spec.caption(
         "Bode plot (|Z| and phase)",
         spectra.len(),
@@ -38,7 +39,9 @@ pub fn before_after(spec: SpectraSpec<'_>, before: &Spectrum, after: &[Spectrum]
     }
     let mut drawn = vec![(before, style::NEUTRAL)];
     drawn.extend(shown.iter().map(|&i| &after[i]).zip(colours));
-    let (panels, fitted) = panels(&spec, &drawn, Some("last sweep before"));
+    let mut labels = vec![None; drawn.len()];
+    labels[0] = Some("last sweep before".to_string());
+    let (panels, fitted) = panels(&spec, &drawn, &labels);
     let mut caption = format!(
         "Bode plot (|Z| and phase) of the last sweep before the addition (grey) and {} of {} \
          sweep{} after it",
@@ -60,12 +63,12 @@ pub fn before_after(spec: SpectraSpec<'_>, before: &Spectrum, after: &[Spectrum]
     assemble(&spec, caption, panels, colour_bar)
 }
 
-/// The |Z| and −phase panels of the spectra, each in its colour; the first spectrum gets the
-/// legend entry `first_label` when given. Also says whether any fitted curve was drawn.
+/// The |Z| and −phase panels of the spectra, each in its colour and with its legend entry
+/// (if any) from `labels`. Also says whether any fitted curve was drawn.
 fn panels(
     spec: &SpectraSpec<'_>,
     drawn: &[(&Spectrum, Rgb)],
-    first_label: Option<&str>,
+    labels: &[Option<String>],
 ) -> (Vec<Panel>, bool) {
     let area = spec.area_cm2.unwrap_or(1.0);
     // Decades read best in the plain unit (10³ Ω cm², not 1 kΩ cm²).
@@ -94,9 +97,7 @@ fn panels(
             SeriesStyle::Markers
         };
         let mut measured = Series::new(style, colour, s.points.iter().map(modulus).collect());
-        if let (0, Some(label)) = (k, first_label) {
-            measured = measured.labelled(label);
-        }
+        measured.label = labels.get(k).cloned().flatten();
         top.push(measured);
         bottom.push(Series::new(
             style,
@@ -121,7 +122,8 @@ fn panels(
         top.push(Series::legend_only(SeriesStyle::Markers, "measured"));
         top.push(Series::legend_only(SeriesStyle::Line, "fit"));
     }
-    let legend = (fitted || first_label.is_some()).then_some(LegendPosition::UpperRight);
+    let legend =
+        (fitted || labels.iter().any(Option::is_some)).then_some(LegendPosition::UpperRight);
     let frequency = Axis::log("frequency / Hz");
     let panels = vec![
         Panel {
@@ -212,7 +214,9 @@ mod tests {
             circuit: None,
             colour_by: super::super::ColourBy::ElapsedTime,
         };
-        let after: Vec<Spectrum> = (0..3).map(|i| spectrum(3600.0 * f64::from(i), 10.0)).collect();
+        let after: Vec<Spectrum> = (0..3)
+            .map(|i| spectrum(3600.0 * f64::from(i), 10.0))
+            .collect();
         let fig = before_after(spec, &spectrum(7200.0, 1000.0), &after);
         assert_eq!(fig.panels.len(), 2);
         assert_eq!(fig.data_series_counts(), vec![4, 4]);
@@ -221,7 +225,15 @@ mod tests {
         assert_eq!(first.colour, style::NEUTRAL);
         assert_eq!(first.points[0].1, 1000.0f64.hypot(1000.0));
         let bar = fig.colour_bar.expect("after sweeps are coloured by time");
-        assert!(bar.label.starts_with("time after addition"), "{}", bar.label);
-        assert!(fig.caption.contains("3 of 3 sweeps after it"), "{}", fig.caption);
+        assert!(
+            bar.label.starts_with("time after addition"),
+            "{}",
+            bar.label
+        );
+        assert!(
+            fig.caption.contains("3 of 3 sweeps after it"),
+            "{}",
+            fig.caption
+        );
     }
 }

@@ -44,10 +44,7 @@ pub fn strip_columns(labels: &[&str], width: u32) -> (usize, usize) {
     if labels.is_empty() {
         return (0, 0);
     }
-    let entry = labels
-        .iter()
-        .map(|l| strip_entry_w(l))
-        .fold(0.0, f64::max);
+    let entry = labels.iter().map(|l| strip_entry_w(l)).fold(0.0, f64::max);
     let cols = ((f64::from(width) / entry).floor() as usize).clamp(1, labels.len());
     (cols, labels.len().div_ceil(cols))
 }

@@ -138,7 +138,10 @@ mod tests {
         let mut figures = vec![fig(vec![(1.0, 20.0)]), fig(vec![(1e5, 3e4)])];
         share_ranges(&mut figures);
         let (x, y) = (figures[0].panels[0].x.range, figures[0].panels[0].y.range);
-        assert_eq!((x, y), (figures[1].panels[0].x.range, figures[1].panels[0].y.range));
+        assert_eq!(
+            (x, y),
+            (figures[1].panels[0].x.range, figures[1].panels[0].y.range)
+        );
         let (x, y) = (x.unwrap(), y.unwrap());
         assert!(x.0 <= 1.0 && x.1 >= 1e5 && y.0 <= 20.0 && y.1 >= 3e4);
     }

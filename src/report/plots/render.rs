@@ -505,7 +505,9 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 1);
         let texts = svg_texts(&svg);
         assert!(
-            !texts.iter().any(|t| t.starts_with('−') || t.starts_with('-')),
+            !texts
+                .iter()
+                .any(|t| t.starts_with('−') || t.starts_with('-')),
             "a reading at t = 0 gives no negative time: {texts:?}"
         );
         let many: Vec<(f64, f64)> = (0..50).map(|i| (f64::from(i), 1.0)).collect();

@@ -9,7 +9,6 @@ use super::style::{self, category};
 use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
 use crate::report::analysis::{FitSeries, SweepFit, linear_fit};
 
-
 /// Builds the figure.
 pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
     // Failed fits have no values: they are left out (and listed in the sweep table).

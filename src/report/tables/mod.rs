@@ -101,8 +101,14 @@ mod tests {
 
     #[test]
     fn plain_numbers_get_four_significant_digits() {
-        assert_eq!(in_unit(0.9999367069209474, Dimension::Dimensionless, ""), "0.9999");
-        assert_eq!(in_unit(23.096512030306016, Dimension::Dimensionless, ""), "23.1");
+        assert_eq!(
+            in_unit(0.9999367069209474, Dimension::Dimensionless, ""),
+            "0.9999"
+        );
+        assert_eq!(
+            in_unit(23.096512030306016, Dimension::Dimensionless, ""),
+            "23.1"
+        );
     }
 
     #[test]
