@@ -57,6 +57,28 @@ fn wait_with_deadline(child: &mut Child, limit: Duration) -> std::process::ExitS
     }
 }
 
+/// Waits (polling, bounded by `limit`) until the journal records the end of the run; the
+/// process may still be analysing and reporting.
+fn wait_for_run_end(journal: &Path, limit: Duration, child: &mut Child) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let ended = read_journal(journal).is_ok_and(|c| {
+            c.records
+                .iter()
+                .any(|r| matches!(r.event, Event::RunEnded { .. }))
+        });
+        if ended || child.try_wait().unwrap().is_some() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run did not end within {limit:?}"
+        );
+        // Poll interval only: the condition above decides, not the wait.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn paced_run(out: &Path) -> Child {
     mgp()
         .args(["run", "--quiet", "--speed", "3600", "--out"])
@@ -106,7 +128,10 @@ fn sigint_stops_the_run_within_a_second_and_keeps_the_journal() {
     wait_for_readings(&journal, 5, &mut child);
     let before = read_journal(&journal).unwrap().records.len();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
-    let status = wait_with_deadline(&mut child, Duration::from_secs(1));
+    // The run itself ends within a second; writing the report afterwards may take longer on
+    // a loaded machine.
+    wait_for_run_end(&journal, Duration::from_secs(1), &mut child);
+    let status = wait_with_deadline(&mut child, Duration::from_secs(120));
     assert_eq!(status.code(), Some(130));
     let contents = read_journal(&journal).unwrap();
     assert!(!contents.torn_tail);
@@ -125,13 +150,77 @@ fn sigint_stops_the_run_within_a_second_and_keeps_the_journal() {
 }
 
 #[test]
+fn an_interrupted_run_still_writes_its_report_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = mgp()
+        .args(["run", "--quiet", "--speed", "3600", "--out"])
+        .arg(&out)
+        .arg(protocol("mg-symmetric-ocv-72h.mgp"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_readings(&out.join("journal.jsonl"), 3, &mut child);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Failed expects on the partial data must not turn "interrupted" into "expect failed".
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    let report = out.join("report.html");
+    assert!(
+        stdout.contains(&format!("report: {}", report.display())),
+        "names the report: {stdout}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("the run was interrupted"),
+        "says why it stopped"
+    );
+    assert!(html.contains("<svg"), "draws what was measured");
+    assert!(out.join("analysis.json").exists());
+}
+
+#[test]
+fn an_interrupted_run_with_no_analysis_writes_no_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = mgp()
+        .args([
+            "run",
+            "--quiet",
+            "--no-analysis",
+            "--speed",
+            "3600",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(protocol("mg-symmetric-ocv-72h.mgp"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_readings(&out.join("journal.jsonl"), 3, &mut child);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let status = wait_with_deadline(&mut child, Duration::from_secs(120));
+    assert_eq!(status.code(), Some(130));
+    assert!(!out.join("report.html").exists());
+}
+
+#[test]
 fn sigterm_interrupts_like_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut child = paced_run(&out);
     wait_for_readings(&out.join("journal.jsonl"), 3, &mut child);
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-    let status = wait_with_deadline(&mut child, Duration::from_secs(1));
+    wait_for_run_end(
+        &out.join("journal.jsonl"),
+        Duration::from_secs(1),
+        &mut child,
+    );
+    let status = wait_with_deadline(&mut child, Duration::from_secs(120));
     assert_eq!(status.code(), Some(130));
     assert_eq!(
         RunFolder::new(&out).read_manifest().unwrap().status,

@@ -25,11 +25,11 @@ fn report_writes_the_page_and_its_plots() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.starts_with("wrote ") && stdout.contains("report.html (9 plots in "),
+        stdout.starts_with("wrote ") && stdout.contains("report.html (10 plots in "),
         "{stdout}"
     );
     assert!(dir.join("report.html").is_file());
-    assert_eq!(std::fs::read_dir(dir.join("plots")).unwrap().count(), 9);
+    assert_eq!(std::fs::read_dir(dir.join("plots")).unwrap().count(), 10);
 }
 
 #[test]

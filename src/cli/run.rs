@@ -472,12 +472,38 @@ fn conclude(finished: &Finished, args: &Args) -> u8 {
         RunStatus::Interrupted => exit::INTERRUPTED,
         RunStatus::Failed | RunStatus::Running => exit::RUNTIME,
     };
-    if !args.no_analysis && manifest.status != RunStatus::Interrupted {
-        let analysis_code = super::analyze::analyze_and_report(&folder.dir);
-        if code == exit::OK {
-            code = analysis_code;
+    if !args.no_analysis {
+        if manifest.status == RunStatus::Interrupted {
+            report_interrupted(&folder.dir);
+        } else {
+            let analysis_code = super::analyze::analyze_and_report(&folder.dir);
+            if code == exit::OK {
+                code = analysis_code;
+            }
         }
     }
     println!("run folder: {}", folder.dir.display());
     code
+}
+
+/// An interrupted run still gets its report (what was measured, why it stopped). The analysis
+/// is best-effort: a partial run may fail expects or not fit at all, and nothing here may turn
+/// the exit code into anything but "interrupted".
+fn report_interrupted(dir: &Path) {
+    match crate::run::analyze::analyze_run(dir) {
+        Ok(result) => {
+            print!("{}", super::analyze::render_table(&result));
+            println!("(expects judged on the data measured before the interruption)");
+        }
+        Err(error) => {
+            eprintln!(
+                "warning: the interrupted run could not be analysed; reporting its data only"
+            );
+            super::eprint_diagnostic(&error);
+        }
+    }
+    match crate::report::write_report(dir) {
+        Ok(summary) => println!("report: {}", summary.report.display()),
+        Err(error) => super::eprint_diagnostic(&error),
+    }
 }

@@ -72,13 +72,29 @@ impl Table {
                     Mark::Fail => " class=\"fail\"",
                     Mark::Muted => " class=\"muted\"",
                 };
-                let _ = write!(out, "<td{class}>{}</td>", escape(text));
+                let _ = write!(out, "<td{class}>{}</td>", breakable(&escape(text)));
             }
             out.push_str("</tr>\n");
         }
         out.push_str("</tbody></table></div>\n");
         out
     }
+}
+
+/// Long identifiers (mg_disc_prepassivated) may break after an underscore, so a table of
+/// long names wraps inside the page instead of overflowing it; short ones (mg_ps) stay whole.
+fn breakable(escaped: &str) -> String {
+    escaped
+        .split(' ')
+        .map(|word| {
+            if word.chars().count() > 12 {
+                word.replace('_', "_<wbr>")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A cell of plain text.
@@ -193,7 +209,7 @@ h3 { font-size: 16px; margin: 22px 0 8px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: 8px 0 14px; font-size: 13.5px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
-thead th { border-bottom: 2px solid var(--fg); white-space: nowrap; }
+thead th { border-bottom: 2px solid var(--fg); }
 table.facts th { font-weight: 600; padding-right: 18px; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.pass { color: var(--pass); font-weight: 600; }
@@ -206,7 +222,10 @@ pre { background: #f6f6f8; border: 1px solid var(--line); padding: 10px 12px; ov
 details summary { cursor: pointer; margin: 6px 0; }
 p.note { color: var(--muted); }
 p.fault { color: var(--fail); font-weight: 600; }
-@media print { main { max-width: none; } figure { break-inside: avoid; } }
+@media print { main { max-width: none; padding: 0; } figure { break-inside: avoid; }
+  .scroll { overflow: visible; } table { font-size: 11px; width: 100%; }
+  thead { display: table-header-group; } tr { break-inside: avoid; }
+  details { display: block; } }
 "#;
 
 #[cfg(test)]
@@ -223,6 +242,12 @@ mod tests {
         t.row(vec![text("<script>")]);
         let html = t.to_html();
         assert!(html.contains("<th>a&lt;b</th>") && html.contains("&lt;script&gt;"));
+        let mut t = Table::new(&["electrode"]);
+        t.row(vec![text("mg_disc_prepassivated (2 cm²)")]);
+        t.row(vec![text("mg_ps")]);
+        let html = t.to_html();
+        assert!(html.contains("<td>mg_<wbr>disc_<wbr>prepassivated (2 cm²)</td>"));
+        assert!(html.contains("<td>mg_ps</td>"), "short names stay whole");
         let mut page = Page::default();
         page.section("s", "One & two");
         page.subheading("Sub");

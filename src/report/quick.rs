@@ -143,13 +143,30 @@ mod tests {
             z_ohm: vec![Complex64::new(2.0, -1.0), Complex64::new(1.0, -0.5)],
             fit: Vec::new(),
         };
-        let figures = spectrum_figures("s", "t", &[one.clone(), one], None, true);
+        // A few spectra: discrete colours named in the legend, no continuous bar.
+        let figures = spectrum_figures(
+            "s",
+            "t",
+            &[one.clone(), one.clone(), one.clone()],
+            None,
+            true,
+        );
+        for figure in &figures {
+            assert!(figure.colour_bar.is_none());
+            let series = &figure.panels[0].series;
+            let labels: Vec<&str> = series.iter().filter_map(|s| s.label.as_deref()).collect();
+            assert_eq!(labels, ["spectrum 1", "spectrum 2", "spectrum 3"]);
+            assert!(series[0].colour != series[1].colour && series[1].colour != series[2].colour);
+        }
+        assert_eq!(figures[1].panels[0].y.label, "|Z| / Ω cm²");
+        // Many spectra: a colour bar over their positions.
+        let many = vec![one; 20];
+        let figures = spectrum_figures("s", "t", &many, None, true);
         let bar = figures[0].colour_bar.as_ref().unwrap();
         assert_eq!(
             (bar.label.as_str(), bar.min, bar.max),
-            ("spectrum", 1.0, 2.0)
+            ("spectrum", 1.0, 20.0)
         );
-        assert_eq!(figures[1].panels[0].y.label, "|Z| / Ω cm²");
         assert!(
             figures[0]
                 .caption

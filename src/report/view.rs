@@ -271,6 +271,30 @@ fn collect_steps(data: &RunData, view: &mut RunView) {
             _ => {}
         }
     }
+    drop_repeated_faults(&mut view.notices);
+}
+
+/// A fault is journalled as an error, then again as its step's end and the run's end: the
+/// report lists it once. A step's "failed"/"interrupted" is dropped when a fault of that
+/// step at the same time precedes it; the run's end when its reason repeats an earlier fault.
+fn drop_repeated_faults(notices: &mut Vec<Notice>) {
+    const STEP_ENDS: [&str; 2] = ["the step failed", "the step was interrupted"];
+    let mut kept: Vec<Notice> = Vec::with_capacity(notices.len());
+    for n in notices.drain(..) {
+        let faults = || kept.iter().filter(|k| k.severity == Severity::Fault);
+        let repeated = n.severity == Severity::Fault
+            && if STEP_ENDS.contains(&n.message.as_str()) {
+                faults().any(|k| k.step == n.step && k.t_s == n.t_s)
+            } else if n.message.starts_with("the run ended ") {
+                faults().any(|k| n.message.ends_with(&format!(": {}", k.message)))
+            } else {
+                false
+            };
+        if !repeated {
+            kept.push(n);
+        }
+    }
+    *notices = kept;
 }
 
 pub fn status_name(status: RunStatus) -> &'static str {
@@ -403,4 +427,36 @@ fn split_trace(trace: TraceRecord, plan: Option<&Plan>, view: &mut RunView) {
         samples: trace.samples.iter().map(|s| (s.0 - t0, s.1)).collect(),
         label: plan_step.and_then(|s| s.label.clone()),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interruption_is_listed_once() {
+        let fault = |step, message: &str| Notice {
+            severity: Severity::Fault,
+            t_s: Some(14400.0),
+            step,
+            message: message.into(),
+        };
+        let mut notices = vec![
+            fault(Some(0), "the run was interrupted"),
+            fault(Some(0), "the step was interrupted"),
+            fault(
+                None,
+                "the run ended interrupted: step 0: the run was interrupted",
+            ),
+        ];
+        drop_repeated_faults(&mut notices);
+        assert_eq!(notices, vec![fault(Some(0), "the run was interrupted")]);
+        // Without the error before them, the step's and the run's ends are the news.
+        let mut alone = vec![
+            fault(Some(2), "the step failed"),
+            fault(None, "the run ended failed: step 2 failed"),
+        ];
+        drop_repeated_faults(&mut alone);
+        assert_eq!(alone.len(), 2);
+    }
 }

@@ -10,6 +10,7 @@ use crate::report::plots::residuals::SweepResiduals;
 use crate::report::plots::style::number;
 use crate::report::plots::{
     ColourBy, PlotError, SpectraSpec, Spectrum, bode, galvano, nyquist, residuals, series,
+    share_ranges,
 };
 use crate::report::tables;
 use crate::report::view::EisGroup;
@@ -192,6 +193,20 @@ impl<'a> Builder<'a> {
             self.page
                 .subheading(&format!("Cell {}: {what}", after.cell));
             let area = self.area_of(&after.cell);
+            let mut figures = Vec::new();
+            let before_spectra = self.spectra(before);
+            if let Some(last) = before_spectra.last() {
+                let name = format!("bode-{}-addition-{}", slug(&after.cell), after.segment);
+                let title = format!("Bode — cell {} before and after {what}", after.cell);
+                let spec = SpectraSpec {
+                    name: &name,
+                    title: &title,
+                    area_cm2: area,
+                    circuit: self.circuit_of(after).or(self.circuit_of(before)),
+                    colour_by: ColourBy::ElapsedTime,
+                };
+                figures.push(bode::before_after(spec, last, &self.spectra(after)));
+            }
             for (group, when) in [(before, "before"), (after, "after")] {
                 let name = format!("bode-{}-{when}-{}", slug(&group.cell), after.segment);
                 let title = format!("Bode — cell {} {when} {what}", group.cell);
@@ -203,7 +218,12 @@ impl<'a> Builder<'a> {
                     circuit: self.circuit_of(group),
                     colour_by: ColourBy::ElapsedTime,
                 };
-                self.add_figure(bode::figure(spec, &spectra))?;
+                figures.push(bode::figure(spec, &spectra));
+            }
+            // The separate evolutions read on the overlay's scale too.
+            share_ranges(&mut figures);
+            for figure in figures {
+                self.add_figure(figure)?;
             }
         }
         Ok(())

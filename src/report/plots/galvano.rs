@@ -175,7 +175,7 @@ pub fn open_circuit(name: &str, title: &str, traces: &[(String, Vec<(f64, f64)>)
     );
     // Distinct colours while the palette lasts, then an ordered map (colours would repeat).
     let colour = |i: usize| {
-        if traces.len() <= 7 {
+        if traces.len() <= style::CATEGORIES {
             category(i)
         } else {
             style::time_colour_in(i as f64, 0.0, (traces.len() - 1) as f64)

@@ -13,11 +13,14 @@ pub mod decimate;
 pub mod galvano;
 pub mod legend;
 pub mod nyquist;
+mod range;
 pub mod render;
 pub mod residuals;
 pub mod series;
+mod strip;
 pub mod style;
 
+pub use range::share_ranges;
 pub use render::{PlotError, render_svg};
 pub use style::Rgb;
 
@@ -114,6 +117,11 @@ pub fn spectrum_colours(
             let times: Vec<f64> = shown.iter().map(|&i| spectra[i].elapsed_s).collect();
             time_colours(&times)
         }
+        // A few spectra: one distinct colour each, named in the legend (see
+        // [`spectrum_labels`]); a continuous bar would suggest values between them.
+        ColourBy::Position if spectra.len() > 1 && spectra.len() <= style::CATEGORIES => {
+            (shown.iter().map(|&i| style::category(i)).collect(), None)
+        }
         ColourBy::Position if spectra.len() > 1 => {
             let last = spectra.len() as f64;
             let colours = shown
@@ -129,6 +137,21 @@ pub fn spectrum_colours(
         }
         ColourBy::Position => (vec![style::category(0); shown.len()], None),
     }
+}
+
+/// Legend entries of the spectra at `shown`: "spectrum N" (position in the file) when they
+/// are coloured one by one rather than by a colour bar.
+pub fn spectrum_labels(
+    by: ColourBy,
+    shown: &[usize],
+    total: usize,
+    bar: Option<&ColourBar>,
+) -> Vec<Option<String>> {
+    let named = by == ColourBy::Position && bar.is_none() && total > 1;
+    shown
+        .iter()
+        .map(|&i| named.then(|| format!("spectrum {}", i + 1)))
+        .collect()
 }
 
 /// Width of every report figure, in pixels.

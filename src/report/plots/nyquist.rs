@@ -7,7 +7,7 @@
 use super::style::{self, DisplayUnit};
 use super::{
     Axis, Figure, LegendPosition, MAX_SPECTRA, Panel, Series, SeriesStyle, SpectraSpec, Spectrum,
-    WIDTH_PX, render, spectrum_colours, thin_indices,
+    WIDTH_PX, render, spectrum_colours, spectrum_labels, thin_indices,
 };
 
 /// The impedance unit for a set of spectra: areal when an area is given.
@@ -28,9 +28,10 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
     let unit = impedance_unit(spectra, spec.area_cm2);
     let shown = thin_indices(spectra.len(), MAX_SPECTRA);
     let (colours, colour_bar) = spectrum_colours(spec.colour_by, &shown, spectra);
+    let labels = spectrum_labels(spec.colour_by, &shown, spectra.len(), colour_bar.as_ref());
     let mut series = Vec::new();
     let mut fitted = 0;
-    for (&i, &colour) in shown.iter().zip(&colours) {
+    for ((&i, &colour), label) in shown.iter().zip(&colours).zip(&labels) {
         let s = &spectra[i];
         let xy = |p: &crate::report::analysis::ImpedancePoint| {
             (
@@ -44,11 +45,9 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
         } else {
             SeriesStyle::Markers
         };
-        series.push(Series::new(
-            style,
-            colour,
-            s.points.iter().map(xy).collect(),
-        ));
+        let mut measured = Series::new(style, colour, s.points.iter().map(xy).collect());
+        measured.label = label.clone();
+        series.push(measured);
         if !s.fit.is_empty() {
             fitted += 1;
             series.push(Series::new(
@@ -80,7 +79,8 @@ pub fn figure(spec: SpectraSpec<'_>, spectra: &[Spectrum]) -> Figure {
             y: Axis::linear(unit.label("−Z''")).from_zero(),
             series,
             equal_scale: true,
-            legend: (fitted > 0).then_some(LegendPosition::UpperLeft),
+            legend: (fitted > 0 || labels.iter().any(Option::is_some))
+                .then_some(LegendPosition::UpperLeft),
             height_px: height,
         }],
         share_x: false,

@@ -8,7 +8,9 @@
 
 use super::colour_bar::draw_colour_bar;
 use super::decimate::decimate;
-use super::legend;
+use super::legend::{self, Placement};
+use super::range::{data_range, drawable, equalise};
+use super::strip::{self, drawn_style};
 use super::style::{Rgb, linear_tick, log_tick};
 use super::{Axis, Figure, Panel, Scale, SeriesStyle};
 use plotters::coord::Shift;
@@ -57,14 +59,74 @@ pub(super) fn colour(c: Rgb) -> RGBColor {
 
 /// Total SVG height of a figure.
 pub fn figure_height(figure: &Figure) -> u32 {
+    let plans = plan_panels(figure);
+    TITLE_H + plans.iter().map(|p| p.height).sum::<u32>()
+}
+
+/// A panel's displayed ranges, legend placement and the heights of its parts.
+struct PanelPlan {
+    x: (f64, f64),
+    y: (f64, f64),
+    legend: Option<Placement>,
+    /// The legend strip above the panel (0 when the legend is inside or absent).
+    strip_h: u32,
+    x_label_area: u32,
+    /// Strip, margins, plotting area and x labels.
+    height: u32,
+}
+
+fn plan_panels(figure: &Figure) -> Vec<PanelPlan> {
+    let plot_w = plot_width(figure.width_px, figure.colour_bar.is_some());
     let n = figure.panels.len();
-    TITLE_H
-        + figure
+    let shared_x = figure.share_x.then(|| {
+        let xs = figure
             .panels
             .iter()
-            .enumerate()
-            .map(|(i, p)| p.height_px + MARGIN_TOP + MARGIN_BOTTOM + x_label_area(figure, i, n))
-            .sum::<u32>()
+            .flat_map(|p| p.series.iter())
+            .flat_map(|s| s.points.iter().map(|p| p.0));
+        let first = figure.panels.first();
+        first.map(|p| data_range(xs, &p.x))
+    });
+    let values = |panel: &Panel, pick: fn(&(f64, f64)) -> f64| {
+        panel
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(pick))
+            .collect::<Vec<f64>>()
+    };
+    figure
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(i, panel)| {
+            let mut x = shared_x
+                .flatten()
+                .unwrap_or_else(|| data_range(values(panel, |p| p.0).into_iter(), &panel.x));
+            let mut y = data_range(values(panel, |p| p.1).into_iter(), &panel.y);
+            if panel.equal_scale {
+                (x, y) = equalise(x, y, plot_w, panel.height_px);
+            }
+            let legend = legend::place(panel, x, y, plot_w, panel.height_px);
+            let strip_h = if legend == Some(Placement::Above) {
+                let labels: Vec<&str> = strip::entries(panel)
+                    .iter()
+                    .filter_map(|s| s.label.as_deref())
+                    .collect();
+                legend::strip_height(&labels, plot_w)
+            } else {
+                0
+            };
+            let xl = x_label_area(figure, i, n);
+            PanelPlan {
+                x,
+                y,
+                legend,
+                strip_h,
+                x_label_area: xl,
+                height: strip_h + panel.height_px + MARGIN_TOP + MARGIN_BOTTOM + xl,
+            }
+        })
+        .collect()
 }
 
 /// Width of the plotting area of a figure `width_px` wide, with or without a colour bar.
@@ -123,141 +185,38 @@ fn draw_figure(root: &Area, figure: &Figure) -> Result<(), String> {
         None => (body, None),
     };
     let plot_w = plot_width(figure.width_px, bar.is_some());
-
-    let n = figure.panels.len();
-    let shared_x = figure.share_x.then(|| {
-        let xs = figure
-            .panels
-            .iter()
-            .flat_map(|p| p.series.iter())
-            .flat_map(|s| s.points.iter().map(|p| p.0));
-        let first = figure.panels.first();
-        first.map(|p| data_range(xs, &p.x))
-    });
+    let plans = plan_panels(figure);
     let mut rest = plots;
-    for (i, panel) in figure.panels.iter().enumerate() {
-        let xl = x_label_area(figure, i, n);
-        let h = panel.height_px + MARGIN_TOP + MARGIN_BOTTOM + xl;
-        let (area, below) = rest.split_vertically(h);
+    for (panel, plan) in figure.panels.iter().zip(&plans) {
+        let (area, below) = rest.split_vertically(plan.height);
         rest = below;
-        let mut xr = shared_x.flatten().unwrap_or_else(|| {
-            data_range(
-                panel
-                    .series
-                    .iter()
-                    .flat_map(|s| s.points.iter().map(|p| p.0)),
-                &panel.x,
-            )
-        });
-        let mut yr = data_range(
-            panel
-                .series
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.1)),
-            &panel.y,
-        );
-        if panel.equal_scale {
-            (xr, yr) = equalise(xr, yr, plot_w, panel.height_px);
-        }
+        let area = if plan.strip_h > 0 {
+            let (strip_area, area) = area.split_vertically(plan.strip_h);
+            let left = (MARGIN_LEFT + Y_LABEL_AREA) as i32;
+            strip::draw(&strip_area, panel, left, plot_w)?;
+            area
+        } else {
+            area
+        };
         let layout = PanelLayout {
-            x_label_area: xl,
-            show_x_labels: xl == X_LABEL_AREA,
-            legend: legend::place(panel, xr, yr, plot_w, panel.height_px),
+            x_label_area: plan.x_label_area,
+            show_x_labels: plan.x_label_area == X_LABEL_AREA,
+            legend: match plan.legend {
+                Some(Placement::Inside(x, y)) => Some((x, y)),
+                _ => None,
+            },
             plot_w,
         };
-        draw_panel_scaled(&area, panel, xr, yr, layout)?;
+        draw_panel_scaled(&area, panel, plan.x, plan.y, layout)?;
     }
     if let (Some(bar), Some(area)) = (bar, bar_area) {
-        let stack: u32 = figure
-            .panels
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.height_px + MARGIN_TOP + MARGIN_BOTTOM + x_label_area(figure, i, n))
-            .sum();
-        let last_xl = if n > 0 {
-            x_label_area(figure, n - 1, n)
-        } else {
-            0
-        };
+        let stack: u32 = plans.iter().map(|p| p.height).sum();
+        let top = plans.first().map_or(0, |p| p.strip_h) + MARGIN_TOP;
+        let last_xl = plans.last().map_or(0, |p| p.x_label_area);
         let bottom = stack.saturating_sub(last_xl + MARGIN_BOTTOM);
-        draw_colour_bar(&area, bar, MARGIN_TOP as i32, bottom as i32)?;
+        draw_colour_bar(&area, bar, top as i32, bottom as i32)?;
     }
     Ok(())
-}
-
-/// Same data units per pixel on both axes, growing the upper ends (origins stay put).
-fn equalise(x: (f64, f64), y: (f64, f64), w: u32, h: u32) -> ((f64, f64), (f64, f64)) {
-    let (w, h) = (f64::from(w.max(1)), f64::from(h.max(1)));
-    let ux = (x.1 - x.0) / w;
-    let uy = (y.1 - y.0) / h;
-    let u = ux.max(uy);
-    ((x.0, x.0 + u * w), (y.0, y.0 + u * h))
-}
-
-/// Decades shown on a log axis at most.
-const MAX_DECADES: i32 = 30;
-/// Magnitudes beyond this are not drawn: no instrument reports them, and plotters' tick
-/// arithmetic breaks down near the ends of f64 (its log ticks loop forever on subnormals).
-const MAX_MAGNITUDE: f64 = 1e150;
-
-/// Whether a value can be placed on an axis of this scale.
-fn drawable(v: f64, scale: Scale) -> bool {
-    match scale {
-        Scale::Linear => v.is_finite() && v.abs() <= MAX_MAGNITUDE,
-        Scale::Log => v.is_finite() && (1.0 / MAX_MAGNITUDE..=MAX_MAGNITUDE).contains(&v),
-    }
-}
-
-/// The displayed range of an axis from its data (finite values only; positive for log).
-fn data_range(values: impl Iterator<Item = f64>, axis: &Axis) -> (f64, f64) {
-    if let Some(range) = axis.range {
-        return range;
-    }
-    let log = axis.scale == Scale::Log;
-    let (min, max) = values
-        .filter(|v| drawable(*v, axis.scale))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    if log {
-        if min > max {
-            return (1.0, 10.0);
-        }
-        let mut hi = 10f64.powf(max.log10().ceil());
-        // More decades than any measurement spans would only hide the data; the lowest
-        // points fall off the bottom instead.
-        let lo = 10f64
-            .powf(min.log10().floor())
-            .max(hi / 10f64.powi(MAX_DECADES));
-        if hi <= lo {
-            hi = lo * 10.0;
-        }
-        // A hair wider, so plotters' decade ticks (ceil of a rounded logarithm) include
-        // both ends.
-        return (lo * (1.0 - 1e-9), hi * (1.0 + 1e-9));
-    }
-    let (mut min, mut max) = if min > max { (0.0, 1.0) } else { (min, max) };
-    if axis.include_zero {
-        min = min.min(0.0);
-        max = max.max(0.0);
-    }
-    let mut span = max - min;
-    if span <= 0.0 {
-        span = if max.abs() > 0.0 {
-            max.abs() * 0.2
-        } else {
-            1.0
-        };
-        min -= span / 2.0;
-        max += span / 2.0;
-    }
-    // Pad so markers at the extremes are not cut, but keep an origin at zero exactly.
-    let lo = if axis.include_zero && min == 0.0 {
-        0.0
-    } else {
-        min - 0.04 * span
-    };
-    (lo, max + 0.04 * span)
 }
 
 #[derive(Clone, Copy)]
@@ -378,7 +337,8 @@ where
             SeriesStyle::Markers | SeriesStyle::LineMarkers => points,
         };
         let line = c.stroke_width(LINE_WIDTH);
-        let anno = match series.style {
+        let style = drawn_style(series.style, points.len());
+        let anno = match style {
             SeriesStyle::Line => chart.draw_series(LineSeries::new(points, line)),
             SeriesStyle::Dashed => chart.draw_series(DashedLineSeries::new(points, 7, 5, line)),
             SeriesStyle::Markers => chart.draw_series(
@@ -401,7 +361,7 @@ where
         if let Some(label) = &series.label {
             any_label = true;
             anno.label(label.clone());
-            match series.style {
+            match style {
                 SeriesStyle::Line => {
                     anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], line))
                 }
@@ -532,6 +492,30 @@ mod tests {
     }
 
     #[test]
+    fn a_line_through_a_single_reading_is_drawn_as_a_marker() {
+        let line = |points: Vec<(f64, f64)>| Panel {
+            x: Axis::linear("time / s").from_zero(),
+            y: Axis::linear("overpotential / mV").from_zero(),
+            series: vec![Series::new(SeriesStyle::Line, style::FIT, points)],
+            equal_scale: false,
+            legend: None,
+            height_px: 200,
+        };
+        let svg = render_svg(&figure(vec![line(vec![(0.0, 882.0)])], false)).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 1);
+        let texts = svg_texts(&svg);
+        assert!(
+            !texts
+                .iter()
+                .any(|t| t.starts_with('−') || t.starts_with('-')),
+            "a reading at t = 0 gives no negative time: {texts:?}"
+        );
+        let many: Vec<(f64, f64)> = (0..50).map(|i| (f64::from(i), 1.0)).collect();
+        let svg = render_svg(&figure(vec![line(many)], false)).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 0, "dense lines stay lines");
+    }
+
+    #[test]
     fn extreme_values_are_left_out_not_drawn() {
         // Subnormal and huge values once sent plotters' log ticks into an endless loop.
         let points = vec![
@@ -551,23 +535,5 @@ mod tests {
         // Log panel: only (1, 1); linear panel: (1e-310, 1e-310) and (1, 1); one legend
         // marker per panel.
         assert_eq!(svg.matches("<circle").count(), 1 + 2 + 2);
-    }
-
-    #[test]
-    fn equal_scale_gives_the_same_units_per_pixel() {
-        let (x, y) = equalise((0.0, 10.0), (0.0, 2.0), 400, 200);
-        assert!(((x.1 - x.0) / 400.0 - (y.1 - y.0) / 200.0).abs() < 1e-12);
-        assert_eq!(x, (0.0, 10.0));
-    }
-
-    #[test]
-    fn ranges_pad_linear_and_snap_log_to_decades() {
-        let lin = data_range([1.0, 3.0].into_iter(), &Axis::linear("").from_zero());
-        assert_eq!(lin.0, 0.0);
-        assert!(lin.1 > 3.0);
-        let log = data_range([0.02, 1e6, -1.0].into_iter(), &Axis::log(""));
-        assert!((log.0 - 0.01).abs() < 1e-9 && (log.1 - 1e6).abs() < 1e-2);
-        let single = data_range([5.0].into_iter(), &Axis::linear(""));
-        assert!(single.0 < 5.0 && single.1 > 5.0);
     }
 }

@@ -9,9 +9,6 @@ use super::style::{self, category};
 use super::{Axis, Figure, LegendPosition, Panel, Series, SeriesStyle, WIDTH_PX};
 use crate::report::analysis::{FitSeries, SweepFit, linear_fit};
 
-/// Peak frequencies spanning more than this ratio get a log axis (f_peak ∝ 1/t in the paper).
-const LOG_RATIO: f64 = 5.0;
-
 /// Builds the figure.
 pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
     // Failed fits have no values: they are left out (and listed in the sweep table).
@@ -41,27 +38,21 @@ pub fn figure(name: &str, title: &str, fit: &FitSeries) -> Figure {
                 (a.min(x), b.max(x))
             });
         let at = |x: f64| (x, line.intercept + line.slope * x);
+        // The slope gets its own prefix (90.22 mΩ cm²/min, not 9.022e-5 kΩ cm²/min).
+        let per_time = line.slope * r_unit.factor;
+        let slope_unit = style::ohm_unit(per_time.abs(), true);
         r_series.push(
             Series::new(SeriesStyle::Dashed, style::FIT, vec![at(lo), at(hi)]).labelled(format!(
                 "linear fit, R² = {:.3}, slope {} {}/{}",
                 line.r2,
-                number(line.slope),
-                r_unit.symbol,
+                number(slope_unit.scale(per_time)),
+                slope_unit.symbol,
                 t.symbol
             )),
         );
     }
-    let f_peaks: Vec<f64> = values(|s| s.f_peak_hz)
-        .map(|p| p.1)
-        .filter(|f| f.is_finite() && *f > 0.0)
-        .collect();
-    let f_min = f_peaks.iter().copied().fold(f64::INFINITY, f64::min);
-    let f_max = f_peaks.iter().copied().fold(0.0, f64::max);
-    let f_axis = if f_max > LOG_RATIO * f_min {
-        Axis::log("peak frequency / Hz")
-    } else {
-        Axis::linear("peak frequency / Hz").from_zero()
-    };
+    // Frequencies are read in decades: always a log axis, as in every other figure.
+    let f_axis = Axis::log("peak frequency / Hz");
     let panel = |y: Axis, series: Vec<Series>, legend| Panel {
         x: Axis::linear(t.label("elapsed time")).from_zero(),
         y,
@@ -140,6 +131,7 @@ mod tests {
                     1.0 / (2.0 * std::f64::consts::PI * (4e4 + 1.8e4 * i as f64) * 17e-6),
                 ),
                 re_ohm_cm2: None,
+                re_undetermined: false,
                 p: None,
                 curve: vec![],
                 residuals: vec![],
@@ -164,5 +156,13 @@ mod tests {
             legend.starts_with("linear fit, R² = 1.000, slope 18 kΩ cm²/h"),
             "{legend}"
         );
+        // A slow drift on a kΩ scale reads in mΩ or Ω, not as 5.4e-3 kΩ cm²/h.
+        let mut slow = fit.clone();
+        for (i, s) in slow.sweeps.iter_mut().enumerate() {
+            s.r_ohm_cm2 = Some(8e4 + 5.4 * i as f64);
+        }
+        let fig = figure("s", "t", &slow);
+        let legend = fig.panels[0].series[1].label.as_deref().unwrap();
+        assert!(legend.ends_with("slope 5.4 Ω cm²/h"), "{legend}");
     }
 }

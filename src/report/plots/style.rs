@@ -59,8 +59,9 @@ pub fn time_colour_in(t: f64, min: f64, max: f64) -> Rgb {
     }
 }
 
-/// Okabe–Ito: distinguishable for colour-blind readers (yellow left out: too faint).
-const PALETTE: [Rgb; 7] = [
+/// Okabe–Ito (distinguishable for colour-blind readers; yellow left out: too faint), then
+/// Tol's wine and olive, so nine series get nine distinct colours.
+const PALETTE: [Rgb; 9] = [
     Rgb(0, 114, 178),
     Rgb(213, 94, 0),
     Rgb(0, 158, 115),
@@ -68,7 +69,12 @@ const PALETTE: [Rgb; 7] = [
     Rgb(230, 159, 0),
     Rgb(86, 180, 233),
     Rgb(0, 0, 0),
+    Rgb(136, 34, 85),
+    Rgb(153, 153, 51),
 ];
+
+/// How many distinct categorical colours there are.
+pub const CATEGORIES: usize = PALETTE.len();
 
 /// The `i`-th categorical colour (cycles).
 pub fn category(i: usize) -> Rgb {
@@ -242,6 +248,20 @@ fn superscript(n: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categorical_colours_are_pairwise_distinct() {
+        // Squared sRGB distance: below ~60² two line colours read as "similar shades".
+        for i in 0..CATEGORIES {
+            for j in 0..i {
+                let (a, b) = (category(i), category(j));
+                let d = |p: u8, q: u8| (i32::from(p) - i32::from(q)).pow(2);
+                let dist = d(a.0, b.0) + d(a.1, b.1) + d(a.2, b.2);
+                assert!(dist > 60 * 60, "{a:?} and {b:?} look alike");
+            }
+        }
+        const { assert!(CATEGORIES >= 8) };
+    }
 
     #[test]
     fn prefixes_put_values_between_one_and_a_thousand() {

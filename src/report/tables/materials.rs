@@ -208,7 +208,9 @@ fn cell_row(c: &Cell) -> Vec<(String, Mark)> {
         crate::plan::CellKind::ThreeElectrode => "three-electrode",
         crate::plan::CellKind::SoakVial => "soak vial",
     };
+    // A soak vial's casing is a vial by definition: don't say it twice.
     let casing = c.casing.map_or("", |k| match k {
+        crate::plan::Casing::Vial if c.kind == crate::plan::CellKind::SoakVial => "",
         crate::plan::Casing::Swagelok => ", Swagelok",
         crate::plan::Casing::Pouch => ", pouch",
         crate::plan::Casing::Glass => ", glass",

@@ -57,6 +57,9 @@ pub fn in_unit(value: f64, dimension: Dimension, unit: &str) -> String {
         Some(v) => format!("{} {}", number(v), pretty_unit(unit))
             .trim()
             .to_string(),
+        // A plain number (R², a ratio) has no unit to convert to: 4 significant digits, as
+        // the CLI prints it.
+        None if dimension == Dimension::Dimensionless => number(value),
         None => pretty_unit(&format_si(value, dimension)),
     }
 }
@@ -95,6 +98,18 @@ pub fn describe_check(check: &Check, dimension: Dimension, unit: &str) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_numbers_get_four_significant_digits() {
+        assert_eq!(
+            in_unit(0.9999367069209474, Dimension::Dimensionless, ""),
+            "0.9999"
+        );
+        assert_eq!(
+            in_unit(23.096512030306016, Dimension::Dimensionless, ""),
+            "23.1"
+        );
+    }
 
     #[test]
     fn units_are_typeset() {

@@ -150,7 +150,11 @@ pub fn sweep_fits(fit: &FitSeries) -> Table {
             value(s.r_ohm_cm2, Some(Dimension::ArealResistance)),
             value(s.c_f_per_cm2, Some(Dimension::ArealCapacitance)),
             value(s.f_peak_hz, Some(Dimension::Frequency)),
-            value(s.re_ohm_cm2, Some(Dimension::ArealResistance)),
+            if s.re_undetermined {
+                ("undetermined (at bound)".into(), Mark::Muted)
+            } else {
+                value(s.re_ohm_cm2, Some(Dimension::ArealResistance))
+            },
             value(s.p, None),
             pct(rms_percent(&s.residuals)),
             pct(rms_percent(&s.linkk_residuals)),
