@@ -14,7 +14,7 @@ use crate::run::journal::{RunStatus, read_journal};
 use crate::run::session::{self, Finished, NewRun};
 use crate::run::summary;
 use crate::source::SourceFile;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Which instrument executes the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -452,15 +452,31 @@ fn conclude(finished: &Finished, args: &Args) -> u8 {
         print!("{}", summary::render(plan, &records));
     }
     let manifest = &finished.manifest;
+    // After a resume, each step counts once (its last attempt), as in the table above; the
+    // time of attempts that were cut and repeated is said separately.
+    let (run_s, repeated_s) = match &plan {
+        Some(plan) if manifest.resumes > 0 => {
+            summary::run_time(&summary::summarise(plan, &records))
+        }
+        _ => (finished.outcome.elapsed_s, 0.0),
+    };
+    let repeated = if repeated_s > 0.0 {
+        format!(
+            ", {} repeated after a resume",
+            crate::units::format_duration(repeated_s)
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "run {}: {} of {} planned{}",
+        "run {}: {} of {} planned{repeated}{}",
         match manifest.status {
             RunStatus::Completed => "completed",
             RunStatus::Failed => "failed",
             RunStatus::Interrupted => "interrupted",
             RunStatus::Running => "running",
         },
-        crate::units::format_duration(finished.outcome.elapsed_s),
+        crate::units::format_duration(run_s),
         crate::units::format_duration(manifest.planned_duration_s),
         manifest
             .reason

@@ -98,6 +98,9 @@ pub struct ExpectOutcome {
     pub dimension: Dimension,
     pub unit: String,
     pub passed: bool,
+    /// No measurement to judge it on (e.g. a time the run never reached): neither pass nor
+    /// fail.
+    pub not_measured: bool,
     pub observation: Option<String>,
     /// Why no value could be found.
     pub note: Option<String>,
@@ -145,6 +148,7 @@ impl ReportAnalysis {
                     dimension: e.dimension,
                     unit: e.unit.clone(),
                     passed: e.pass,
+                    not_measured: e.not_measured,
                     observation: e.observation.clone(),
                     note: e.reason.clone(),
                 })

@@ -348,10 +348,22 @@ impl<'a> Builder<'a> {
             self.page.subheading("Expectations");
             if let Some(a) = analysis {
                 let passed = a.expects.iter().filter(|e| e.passed).count();
+                let unmeasured = a.expects.iter().filter(|e| e.not_measured).count();
                 let total = expects.rows.len();
+                let text = match unmeasured {
+                    0 => format!("{passed} of {total} expectations passed."),
+                    n => format!(
+                        "{passed} of {total} expectations passed; {n} not measured (the run \
+                         has no data for them)."
+                    ),
+                };
                 self.page.push(&para(
-                    if passed < total { "fault" } else { "note" },
-                    &format!("{passed} of {total} expectations passed."),
+                    if passed + unmeasured < total {
+                        "fault"
+                    } else {
+                        "note"
+                    },
+                    &text,
                 ));
             }
             self.page.push(&expects.to_html());

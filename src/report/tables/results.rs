@@ -3,7 +3,7 @@
 
 use super::{describe_check, in_unit, si};
 use crate::plan::Plan;
-use crate::report::analysis::{FitSeries, ReportAnalysis, ResidualPoint};
+use crate::report::analysis::{ExpectOutcome, FitSeries, ReportAnalysis, ResidualPoint};
 use crate::report::html::{Mark, Table, num, text};
 use crate::report::plots::style::number;
 use crate::report::view::{Notice, RunView, Severity};
@@ -66,7 +66,7 @@ pub fn expects(plan: Option<&Plan>, analysis: Option<&ReportAnalysis>) -> Table 
                     text(observation),
                     text(condition),
                     value_cell(o.value, o.dimension, &o.unit),
-                    verdict(o.passed),
+                    verdict(o),
                 ]);
             }
             None => t.row(vec![
@@ -86,7 +86,7 @@ pub fn expects(plan: Option<&Plan>, analysis: Option<&ReportAnalysis>) -> Table 
             text(o.observation.clone().unwrap_or_default()),
             text(o.note.clone().unwrap_or_default()),
             value_cell(o.value, o.dimension, &o.unit),
-            verdict(o.passed),
+            verdict(o),
         ]);
     }
     t
@@ -99,8 +99,10 @@ fn value_cell(value: Option<f64>, dimension: Dimension, unit: &str) -> (String, 
     }
 }
 
-fn verdict(passed: bool) -> (String, Mark) {
-    if passed {
+fn verdict(outcome: &ExpectOutcome) -> (String, Mark) {
+    if outcome.not_measured {
+        ("not measured".into(), Mark::Muted)
+    } else if outcome.passed {
         ("pass".into(), Mark::Pass)
     } else {
         ("FAIL".into(), Mark::Fail)
