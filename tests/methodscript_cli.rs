@@ -3,7 +3,7 @@
 
 mod methodscript_common;
 
-use methodscript_common::Emulator;
+use methodscript_common::{Emulator, spawn_run};
 use std::process::Command;
 
 fn plan(path: &str) -> mgp::plan::Plan {
@@ -157,22 +157,12 @@ fn ctrl_c_during_a_device_run_exits_130_and_keeps_the_journal() {
     let _emulator = Emulator::start(&plan(protocol), &["--source", "sim", "--speed", "100"]);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
-        .args([
-            "run",
-            protocol,
-            "--quiet",
-            "--non-interactive",
-            "--confirm-all",
-        ])
-        .arg("--instrument")
-        .arg(format!("methodscript:{}", _emulator.path))
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(
+        protocol,
+        "--confirm-all",
+        &format!("methodscript:{}", _emulator.path),
+        &out,
+    );
     let journal = out.join("journal.jsonl");
     let deadline = Instant::now() + Duration::from_secs(60);
     let points = |path: &std::path::Path| {
@@ -348,22 +338,12 @@ fn devices_reports_a_port_in_use_by_a_run() {
     let emulator = Emulator::start(&plan(protocol), &["--source", "sim", "--speed", "100"]);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
-        .args([
-            "run",
-            protocol,
-            "--quiet",
-            "--non-interactive",
-            "--no-analysis",
-        ])
-        .arg("--instrument")
-        .arg(format!("methodscript:{}", emulator.path))
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(
+        protocol,
+        "--no-analysis",
+        &format!("methodscript:{}", emulator.path),
+        &out,
+    );
     // The run holds the port once its journal has data.
     let deadline = Instant::now() + Duration::from_secs(60);
     while records_or_none(&out) < 1 {

@@ -4,7 +4,7 @@
 
 mod methodscript_common;
 
-use methodscript_common::Emulator;
+use methodscript_common::{Emulator, spawn_run};
 use std::process::Command;
 
 fn plan(path: &str) -> mgp::plan::Plan {
@@ -39,22 +39,12 @@ fn a_device_run_resumes_on_its_recorded_device_with_the_pause_as_a_gap() {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mgp"))
-        .args([
-            "run",
-            protocol,
-            "--quiet",
-            "--non-interactive",
-            "--no-analysis",
-        ])
-        .arg("--instrument")
-        .arg(format!("methodscript:{},timeout=3", emulator.path))
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(
+        protocol,
+        "--no-analysis",
+        &format!("methodscript:{},timeout=3", emulator.path),
+        &out,
+    );
     let readings = |out: &std::path::Path| {
         records(out)
             .iter()

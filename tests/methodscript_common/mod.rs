@@ -10,6 +10,21 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// Starts `mgp run PROTOCOL --quiet --non-interactive FLAG --instrument INSTRUMENT --out OUT`
+/// in the background, its output discarded: a device run to interrupt or to watch.
+pub fn spawn_run(protocol: &str, flag: &str, instrument: &str, out: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["run", protocol, "--quiet", "--non-interactive", flag])
+        .arg("--instrument")
+        .arg(instrument)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Failure guard for waits on the emulator (never a synchronisation delay).
 pub const GUARD: Duration = Duration::from_secs(60);
 
