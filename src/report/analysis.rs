@@ -164,9 +164,6 @@ fn sweep_fit(s: &crate::model::analysis::SweepFit) -> SweepFit {
         notes.push("fails the Lin-KK test".into());
     }
     notes.extend(s.warnings.iter().cloned());
-    let re_undetermined = s
-        .re_ohm_cm2
-        .is_some_and(|re| series_resistance_undetermined(s, re));
     SweepFit {
         step: s.step,
         sweep: s.sweep,
@@ -174,8 +171,8 @@ fn sweep_fit(s: &crate::model::analysis::SweepFit) -> SweepFit {
         r_ohm_cm2: s.r_ohm_cm2,
         c_f_per_cm2: s.c_f_per_cm2,
         f_peak_hz: s.f_peak_hz,
-        re_ohm_cm2: s.re_ohm_cm2.filter(|_| !re_undetermined),
-        re_undetermined,
+        re_ohm_cm2: s.re_ohm_cm2,
+        re_undetermined: s.re_undetermined,
         p: s.p,
         curve: s
             .curve
@@ -209,29 +206,6 @@ fn sweep_fit(s: &crate::model::analysis::SweepFit) -> SweepFit {
             .collect(),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
-}
-
-/// Below this an areal series resistance is numerically zero: the fit ran it into its lower
-/// bound (real cells have at least mΩ cm² of electrolyte), Ω cm².
-const RE_FLOOR_OHM_CM2: f64 = 1e-9;
-
-/// Whether the fitted series resistance `re` (Ω cm²) is really undetermined: numerically at
-/// its bound, reported on its bound, or with a standard error larger than itself.
-fn series_resistance_undetermined(s: &crate::model::analysis::SweepFit, re: f64) -> bool {
-    if !re.is_finite() || re.abs() < RE_FLOOR_OHM_CM2 {
-        return true;
-    }
-    // The fitted parameter behind `re` (absolute Ω): the one that scales to it.
-    let param = s
-        .params
-        .iter()
-        .find(|p| (p.value * s.area_cm2 - re).abs() <= 1e-9 * re.abs());
-    param.is_some_and(|p| {
-        p.stderr.is_some_and(|e| e > p.value.abs())
-            || s.warnings
-                .iter()
-                .any(|w| w.starts_with(&format!("{} ended on its bound", p.name)))
-    })
 }
 
 /// Least-squares straight line y = intercept + slope · x, with its R².
@@ -288,28 +262,29 @@ mod tests {
         assert!(linear_fit(&[(1.0, f64::NAN)]).is_none());
     }
 
+    /// The fit's judgement of the series resistance reaches the report (which does not judge
+    /// it again): an undetermined Re has no value.
     #[test]
-    fn a_series_resistance_at_its_bound_is_undetermined() {
-        let json = |re: f64, stderr: f64| {
+    fn an_undetermined_series_resistance_is_shown_as_such() {
+        let json = |re: Option<f64>, undetermined: bool| {
             serde_json::json!({
                 "step": 0, "sweep": 0, "t_s": 0.0, "start_s": 0.0, "area_cm2": 2.0, "ok": true,
                 "error": null,
-                "params": [{"name": "Re", "value": re, "stderr": stderr, "unit": "Ohm",
+                "params": [{"name": "Re", "value": 50.0, "stderr": 0.5, "unit": "Ohm",
                             "fixed": false}],
                 "r_ohm_cm2": 1e5, "r_stderr_ohm_cm2": null, "c_f_per_cm2": 1e-5,
                 "c_stderr_f_per_cm2": null, "f_peak_hz": 0.1, "f_peak_stderr_hz": null,
-                "f_peak_r_hz_ohm_cm2": null, "re_ohm_cm2": re * 2.0, "p": 0.97, "chi2": null,
+                "f_peak_r_hz_ohm_cm2": null, "re_ohm_cm2": re,
+                "re_undetermined": undetermined, "p": 0.97, "chi2": null,
                 "reduced_chi2": null, "window_min_hz": 0.1, "window_max_hz": 5.0,
                 "kk_ok": null, "kk_rms": null, "warnings": [], "curve": [], "residuals": [],
                 "kk_residuals": []
             })
         };
         let parse = |v| serde_json::from_value::<crate::model::analysis::SweepFit>(v).unwrap();
-        let at_bound = sweep_fit(&parse(json(3.2e-25, 4.45)));
+        let at_bound = sweep_fit(&parse(json(None, true)));
         assert!(at_bound.re_undetermined && at_bound.re_ohm_cm2.is_none());
-        let loose = sweep_fit(&parse(json(5.0, 8.0)));
-        assert!(loose.re_undetermined, "stderr above the value");
-        let good = sweep_fit(&parse(json(50.0, 0.5)));
+        let good = sweep_fit(&parse(json(Some(100.0), false)));
         assert!(!good.re_undetermined);
         assert_eq!(good.re_ohm_cm2, Some(100.0));
     }

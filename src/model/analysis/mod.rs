@@ -96,6 +96,10 @@ pub struct SweepFit {
     pub f_peak_stderr_hz: Option<f64>,
     pub f_peak_r_hz_ohm_cm2: Option<f64>,
     pub re_ohm_cm2: Option<f64>,
+    /// The circuit has a series resistance but the data do not determine it (its value is
+    /// then None): e.g. a fit window that leaves out the high frequencies.
+    #[serde(default)]
+    pub re_undetermined: bool,
     pub p: Option<f64>,
     pub chi2: Option<f64>,
     pub reduced_chi2: Option<f64>,

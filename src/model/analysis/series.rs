@@ -232,6 +232,7 @@ fn failed(s: &SweepData, zero_s: f64, area: Option<f64>, error: String) -> Sweep
         f_peak_stderr_hz: None,
         f_peak_r_hz_ohm_cm2: None,
         re_ohm_cm2: None,
+        re_undetermined: false,
         p: None,
         chi2: None,
         reduced_chi2: None,
@@ -314,6 +315,7 @@ fn sweep_fit(
         .series_resistance()
         .filter(|&i| known(i))
         .map(|i| values[i] * a);
+    out.re_undetermined = circuit.series_resistance().is_some_and(|i| !known(i));
     out.undetermined = r.undetermined().iter().map(|n| n.to_string()).collect();
     out.chi2 = Some(r.chi2);
     out.reduced_chi2 = Some(r.reduced_chi2);
