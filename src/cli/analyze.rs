@@ -166,40 +166,13 @@ pub fn render_table_with(result: &AnalysisResult, all_sweeps: bool) -> String {
     out
 }
 
-/// Splits `text` into lines of at most `width` characters, at spaces where it can.
+/// Splits `text` into lines of at most `width` characters, at spaces where it can (a word
+/// longer than the column is cut).
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let mut word = word.to_string();
-        loop {
-            let line = lines.last_mut().expect("lines starts non-empty");
-            let used = line.chars().count();
-            let need = word.chars().count() + usize::from(used > 0);
-            if used + need <= width {
-                if used > 0 {
-                    line.push(' ');
-                }
-                line.push_str(&word);
-                break;
-            }
-            if used > 0 {
-                lines.push(String::new());
-                continue;
-            }
-            // A single word longer than the column: cut it.
-            let head: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            line.push_str(&head);
-            lines.push(String::new());
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if lines.len() > 1 && lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    lines
+    textwrap::wrap(text, width)
+        .into_iter()
+        .map(|line| line.into_owned())
+        .collect()
 }
 
 #[cfg(test)]
