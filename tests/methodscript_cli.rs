@@ -1,7 +1,7 @@
 //! `mgp run --instrument methodscript:PTY` end to end: the real binary on both sides of a
 //! pseudo-terminal, as on hardware.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, spawn_run};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The MethodSCRIPT driver against `mgp emulate` over a real pseudo-terminal: identification,
 //! an EIS sweep and a galvanostatic hold, and every fault with the readings before it kept.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, GUARD, Journal, is_data};
 use mgp::instrument::methodscript::fixture;

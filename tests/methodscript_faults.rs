@@ -1,7 +1,7 @@
 //! Each fault the emulator can inject produces the right error from the MethodSCRIPT driver,
 //! with every reading received before it delivered to the sink.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, GUARD, Journal};
 use mgp::instrument::methodscript::script::limits_in_force;

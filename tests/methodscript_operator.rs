@@ -1,7 +1,7 @@
 //! Steps for a person on the MethodSCRIPT driver: prompts and additions per operator mode,
 //! every prompt and answer in the journal, and cell reconnections on a one-channel device.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, GUARD, Journal};
 use mgp::instrument::methodscript::operator::{OperatorMode, TerminalConsole};

@@ -2,7 +2,7 @@
 //! pseudo-terminal. The run continues on its recorded device and settings, the pause shows as
 //! a gap in `t_s`, and another kind of instrument needs `--switch-instrument`.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, spawn_run};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! measures with the simulator): the run completes, takes the planned time on the emulated
 //! clock, and records the same data as a dry-run on the simulator.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, GUARD};
 use mgp::instrument::Instrument;

@@ -1,7 +1,7 @@
 //! `mgp emulate` answers at the wire level as a MethodSCRIPT device does: identification,
 //! refusals, load errors with line numbers, runtime checks, and aborts.
 
-mod methodscript_common;
+use crate::methodscript_common;
 
 use methodscript_common::{Emulator, GUARD};
 use mgp::instrument::methodscript::fixture;

@@ -6,7 +6,7 @@
 //! with instructions, unless `MGP_SKIP_BROWSER=1`. Set `MGP_SCREENSHOT_DIR=DIR` to keep the
 //! screenshots for a human to look at.
 
-mod report_support;
+use crate::report_support;
 
 use report_support::{Ending, write_run};
 use serde::Deserialize;

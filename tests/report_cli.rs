@@ -1,7 +1,7 @@
 //! `mgp report` and `mgp plot` through the real binary: exit codes, files written and the
 //! diagnostics users see.
 
-mod report_support;
+use crate::report_support;
 
 use assert_cmd::Command;
 use report_support::{Ending, write_run};

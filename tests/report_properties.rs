@@ -2,7 +2,7 @@
 //! extreme or negative numbers, no plan or manifest), the report is written and is one
 //! self-contained page with one SVG per plot.
 
-mod report_support;
+use crate::report_support;
 
 use mgp::instrument::Reading;
 use mgp::plan::OnLimit;

@@ -3,7 +3,7 @@
 //! (headings, plot files, figures with their axes and series counts), never pixels.
 //! Set `MGP_KEEP_PROTOCOL_RUNS=DIR` to keep the run folders and look at the reports.
 
-mod report_support;
+use crate::report_support;
 
 use mgp::instrument::sim::{SimInstrument, SimOptions};
 use mgp::report::{build, load::load, write_report};

@@ -3,7 +3,7 @@
 //! writes, and the analysis is the real one. The report must draw every measurement the
 //! simulator produced and every fit the analysis made.
 
-mod report_support;
+use crate::report_support;
 
 use mgp::instrument::sim::{SimInstrument, SimOptions};
 use mgp::report::plots::svg_texts;

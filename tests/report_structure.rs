@@ -2,7 +2,7 @@
 //! without an analysis: headings, plot files, figures, series per panel and axis labels.
 //! Snapshots describe structure, never pixels.
 
-mod report_support;
+use crate::report_support;
 
 use mgp::report::{ReportError, build, load::load, write_report};
 use report_support::{Ending, check_labels_are_drawn, check_self_contained, describe, write_run};
