@@ -177,6 +177,7 @@ fn step(index: usize, start_s: f64, duration_s: f64, action: Action) -> Step {
         start_s,
         duration_s,
         label: None,
+        cycles: Vec::new(),
         span: Span::default(),
         action,
     }

@@ -134,6 +134,7 @@ fn step(index: usize, cell: &str, start_s: f64, duration_s: f64, action: Action)
         start_s,
         duration_s,
         label: None,
+        cycles: Vec::new(),
         span: span(20 + index),
         action,
     }

@@ -11,9 +11,9 @@ use super::ctx::{Ctx, quantity_text, time_text};
 use super::defs::undefined;
 use super::error::{ErrorKind, WarningKind};
 use crate::plan::{
-    Action, Addition, Bias, CellKind, Connection, EisRepeat, EisSweep, EisTiming, Galvanostatic,
-    OnLimit, PotentialLimit, Rest, Role, SafetyLimits, Solute, Solution, SolventPart, Step,
-    StopCondition,
+    Action, Addition, Bias, CellKind, Connection, CycleIndex, EisRepeat, EisSweep, EisTiming,
+    Galvanostatic, OnLimit, PotentialLimit, Rest, Role, SafetyLimits, Solute, Solution,
+    SolventPart, Step, StopCondition,
 };
 use crate::source::Span;
 use crate::syntax::{
@@ -74,6 +74,8 @@ pub(crate) struct Procedure<'a> {
     pub steps: Vec<Step>,
     pub clock_s: f64,
     too_many: bool,
+    /// The repeat blocks being unrolled, outermost first.
+    cycles: Vec<CycleIndex>,
 }
 
 impl<'a> Procedure<'a> {
@@ -94,6 +96,7 @@ impl<'a> Procedure<'a> {
             steps: Vec::new(),
             clock_s: 0.0,
             too_many: false,
+            cycles: Vec::new(),
         }
     }
 
@@ -147,6 +150,7 @@ impl<'a> Procedure<'a> {
             start_s: self.clock_s,
             duration_s,
             label: label.map(str::to_string),
+            cycles: self.cycles.clone(),
             span,
             action,
         });
@@ -173,10 +177,13 @@ impl<'a> Procedure<'a> {
                     );
                     return;
                 }
-                for _ in 0..n as usize {
+                let count = n as usize;
+                for index in 1..=count {
+                    self.cycles.push(CycleIndex { index, count });
                     for s in steps {
                         self.step(s, cell, member);
                     }
+                    self.cycles.pop();
                     if self.too_many {
                         return;
                     }

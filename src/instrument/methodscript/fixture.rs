@@ -109,6 +109,7 @@ pub fn plan_of(actions: Vec<(f64, Action)>) -> Plan {
             start_s,
             duration_s,
             label: None,
+            cycles: Vec::new(),
             span: span(10 + index),
             action,
         });
