@@ -42,6 +42,8 @@ pub(crate) struct CellState {
     pub solvents: Vec<SolventPart>,
     pub working_wet: Wet,
     pub counter_wet: Option<Wet>,
+    /// The temperature set for the cell (its own, then the last `temperature` step), °C.
+    pub temperature_c: Option<f64>,
 }
 
 impl CellState {
@@ -52,6 +54,7 @@ impl CellState {
             solvents: info.cell.solvents.clone(),
             working_wet: info.working_wet,
             counter_wet: info.counter_wet,
+            temperature_c: info.cell.temperature_c,
         }
     }
 }
@@ -73,9 +76,9 @@ pub(crate) struct Procedure<'a> {
     pub limits: &'a SafetyLimits,
     pub steps: Vec<Step>,
     pub clock_s: f64,
-    too_many: bool,
-    /// The repeat blocks being unrolled, outermost first.
+    /// The repeat iterations being unrolled, outermost first.
     cycles: Vec<CycleIndex>,
+    too_many: bool,
 }
 
 impl<'a> Procedure<'a> {
@@ -95,8 +98,8 @@ impl<'a> Procedure<'a> {
             limits,
             steps: Vec::new(),
             clock_s: 0.0,
-            too_many: false,
             cycles: Vec::new(),
+            too_many: false,
         }
     }
 
@@ -151,6 +154,7 @@ impl<'a> Procedure<'a> {
             duration_s,
             label: label.map(str::to_string),
             cycles: self.cycles.clone(),
+            temperature_c: self.states[cell].temperature_c,
             span,
             action,
         });
