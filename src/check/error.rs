@@ -203,6 +203,14 @@ pub enum WarningKind {
         wetted: String,
         nominal: String,
     },
+    /// Two operator steps at the same time on different channels (cells run concurrently).
+    OperatorCollision {
+        kind: String,
+        other_kind: String,
+        other_cell: String,
+        other_line: usize,
+        at: String,
+    },
 }
 
 fn an(dimension: Dimension) -> String {
@@ -564,6 +572,7 @@ impl WarningKind {
             WarningKind::MissingReferenceTip { .. } => "mgp::check::missing_reference_tip",
             WarningKind::UncheckedAddition { .. } => "mgp::check::unchecked_addition",
             WarningKind::WettedAboveNominal { .. } => "mgp::check::wetted_above_nominal",
+            WarningKind::OperatorCollision { .. } => "mgp::check::operator_collision",
         }
     }
 
@@ -589,6 +598,15 @@ impl WarningKind {
             } => format!(
                 "the wetted area {wetted} is larger than the nominal {nominal} of electrode `{electrode}`"
             ),
+            WarningKind::OperatorCollision {
+                kind,
+                other_kind,
+                other_cell,
+                other_line,
+                at,
+            } => format!(
+                "this {kind} falls at {at}, within a minute of the {other_kind} on cell                  `{other_cell}` (line {other_line}), and the cells run at the same time"
+            ),
         }
     }
 
@@ -600,6 +618,7 @@ impl WarningKind {
             WarningKind::MissingReferenceTip { .. } => "no `reference tip`".into(),
             WarningKind::UncheckedAddition { .. } => "unchecked".into(),
             WarningKind::WettedAboveNominal { .. } => "above the nominal area".into(),
+            WarningKind::OperatorCollision { .. } => "the operator is busy then".into(),
         }
     }
 
@@ -616,6 +635,9 @@ impl WarningKind {
             WarningKind::UncheckedAddition { .. } => "add `compartment 1.5 mL` to the cell".into(),
             WarningKind::WettedAboveNominal { .. } => {
                 "the nominal area is one face; a wetted area above it counts both faces: make sure that is meant".into()
+            }
+            WarningKind::OperatorCollision { .. } => {
+                "one operator cannot do both: shift one cell's steps (a rest before it), or put the cells on one channel (`mgp run --channel CELL=…`)".into()
             }
         })
     }
