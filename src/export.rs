@@ -7,7 +7,7 @@
 //! | mgp | event model |
 //! |---|---|
 //! | the run (manifest, plan) | `start`: protocol, its SHA-256, title, instrument, seed, cells, channels |
-//! | `ocv`, `eis_point`, `galvano` readings | streams `ocv`, `eis`, `galvano`: one `descriptor` each, one `event` per reading |
+//! | `ocv`, `eis_point`, `galvano`, `potentiostatic` readings | streams of those names (`eis` for EIS points): one `descriptor` each, one `event` per reading |
 //! | reading fields | `data` keys with units: `potential` V, `current` A, `frequency` Hz, `z_real`/`z_imag` Ω; and `step`, `sweep`, `cell`, `channel` |
 //! | run time `t_s` | `time` = manifest start (Unix epoch) + `t_s`; `timestamps` the same |
 //! | final status | `stop`: `completed` → `success`, `interrupted` → `abort`, `failed` or unfinished → `fail`; `num_events` per stream |
@@ -53,7 +53,7 @@ fn data_keys(stream: &str) -> Vec<(&'static str, &'static str, Option<&'static s
             ("z_imag", "number", Some("ohm")),
             ("sweep", "integer", None),
         ],
-        "galvano" => vec![
+        "galvano" | "potentiostatic" => vec![
             ("potential", "number", Some("V")),
             ("current", "number", Some("A")),
         ],
@@ -176,6 +176,14 @@ pub fn event_model(dir: &Path) -> Result<Vec<Document>, ExportError> {
                             "z_imag": z_imag_ohm,
                             "sweep": sweeps.get(&(record.channel.clone(), step)).copied().unwrap_or(0),
                         }),
+                    ),
+                    Reading::Potentiostatic {
+                        potential_v,
+                        current_a,
+                        ..
+                    } => (
+                        "potentiostatic",
+                        json!({"potential": potential_v, "current": current_a}),
                     ),
                     Reading::Warning { .. } | Reading::Raw { .. } => continue,
                 };

@@ -242,6 +242,8 @@ mod tests {
             start_s: 0.0,
             duration_s,
             label: None,
+            cycles: Vec::new(),
+            temperature_c: None,
             span: Span::default(),
             action,
         }

@@ -78,7 +78,7 @@ pub fn render(timeline: &Timeline) -> String {
     let _ = writeln!(out, "{axis}");
     let _ = writeln!(
         out,
-        "  {:name_width$}  = rest  e eis  # galvanostatic  ! operator step",
+        "  {:name_width$}  = rest  e eis  # galvanostatic  ~ other  ! operator step",
         ""
     );
     for c in &timeline.collisions {
