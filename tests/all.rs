@@ -20,6 +20,7 @@ mod lang_cli;
 mod lang_limits;
 mod lang_props;
 mod lang_units;
+mod lang_weekly;
 mod language;
 mod methodscript_cli;
 mod methodscript_emulator;

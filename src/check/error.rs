@@ -164,6 +164,13 @@ pub enum ErrorKind {
         right: Dimension,
     },
     CurrentGivenTwice,
+    /// `at 1,5 mA/cm2` outside a series: a list of currents where one step takes one.
+    CurrentListOutsideSeries {
+        text: String,
+        count: usize,
+        /// The decimal number a comma may have meant (`1.5 mA/cm2`).
+        decimal: Option<String>,
+    },
     /// A value no lab could mean: outside what an instrument resolves or an experiment lasts.
     Implausible {
         message: String,
@@ -267,6 +274,7 @@ impl ErrorKind {
             StatNeedsRange => "mgp::check::statistic_needs_range",
             IncompatibleDimensions { .. } => "mgp::check::incompatible_dimensions",
             CurrentGivenTwice => "mgp::check::current_given_twice",
+            CurrentListOutsideSeries { .. } => "mgp::check::current_list_outside_series",
             Implausible { .. } => "mgp::check::implausible",
             AdditionDwarfsElectrolyte { .. } => "mgp::check::addition_dwarfs_electrolyte",
             WettingBeyondElectrode { .. } => "mgp::check::wetting_beyond_electrode",
@@ -362,6 +370,9 @@ impl ErrorKind {
                 format!("cannot take the {op} of {} and {}", an(*left), an(*right))
             }
             CurrentGivenTwice => "the current is given by the series and again here".into(),
+            CurrentListOutsideSeries { text, count, .. } => format!(
+                "`{text}` is a list of {count} currents, but a galvanostatic step runs at one"
+            ),
             Implausible { message, .. } => message.clone(),
             AdditionDwarfsElectrolyte {
                 added,
@@ -421,6 +432,7 @@ impl ErrorKind {
             StatNeedsRange => "a single time".into(),
             IncompatibleDimensions { .. } => "different dimensions".into(),
             CurrentGivenTwice => "given twice".into(),
+            CurrentListOutsideSeries { .. } => "a list of currents".into(),
             Implausible { .. } => "implausible".into(),
             AdditionDwarfsElectrolyte { .. } => "over ten times the electrolyte".into(),
             WettingBeyondElectrode { .. } => "beyond the electrode".into(),
@@ -477,8 +489,8 @@ impl ErrorKind {
                 format!("first defined at {first}; give each a distinct name")
             }
             UnknownMaterial { suggestion, .. } => match suggestion {
-                Some(s) => format!("did you mean `{s}`? known materials: Mg, Li, glassy carbon"),
-                None => "known materials: Mg, Li, glassy carbon".into(),
+                Some(s) => format!("did you mean `{s}`? known materials: Mg, Li, glassy carbon, Cu, stainless_steel, Pt, Al, Au"),
+                None => "known materials: Mg, Li, glassy carbon, Cu, stainless_steel, Pt, Al, Au".into(),
             },
             MissingField { field, example, .. } => {
                 format!("add `{field}`, for example `{example}`")
@@ -554,6 +566,14 @@ impl ErrorKind {
             }
             IncompatibleDimensions { .. } => "compare like with like".into(),
             CurrentGivenTwice => "leave `at …` out inside a series".into(),
+            CurrentListOutsideSeries { text, decimal, .. } => match decimal {
+                Some(d) => format!(
+                    "did you mean {d}? write decimals with a point; to run the step at each current, use `series {text} for … {{ … }}`"
+                ),
+                None => format!(
+                    "write one current, or run the step at each current with `series {text} for … {{ … }}`"
+                ),
+            },
             Implausible { why, .. } => why.to_string(),
             AdditionDwarfsElectrolyte { .. } => {
                 "check the unit (uL or mL); if the cell really holds it, declare its `compartment` volume".into()

@@ -372,8 +372,16 @@ fn limits(ctx: &mut Ctx, ast: &crate::syntax::Ast) -> SafetyLimits {
                     if out.max_abs_potential_v.is_some() {
                         ctx.error(st.span, ErrorKind::DuplicateField { field: "potential" });
                     }
-                    out.max_abs_potential_v =
-                        ctx.positive(q, Dimension::Potential, "a potential limit");
+                    out.max_abs_potential_v = ctx
+                        .positive(q, Dimension::Potential, "a potential limit")
+                        .filter(|&v| {
+                            ctx.plausible_potential(
+                                q.span,
+                                "a potential limit",
+                                &ctx::quantity_text(q),
+                                v,
+                            )
+                        });
                 }
                 LimitStmt::Current(q) => {
                     if out.max_abs_current_a.is_some() {

@@ -562,7 +562,7 @@ fn voltammetry_lines(v: &crate::plan::Voltammetry, lines: &mut Vec<String>) {
         "{} per cycle; step {}, a sample every {} ({} samples)",
         format_si(v.span_per_cycle_v, Dimension::Potential),
         format_si(v.step_v, Dimension::Potential),
-        format_duration(v.sample_interval_s),
+        format_si(v.sample_interval_s, Dimension::Time),
         v.points
     ));
 }
