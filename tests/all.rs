@@ -5,6 +5,7 @@ mod methodscript_common;
 mod report_support;
 
 mod cli_run;
+mod data_real;
 mod device_resume;
 mod dry_run;
 mod fit_accuracy;
