@@ -51,33 +51,11 @@ impl Column {
 
 const FREQUENCY: &[&str] = &["freq", "frequency", "f", "freq.", "frequencies"];
 const REAL: &[&str] = &[
-    "z'",
-    "z'(a)",
-    "zreal(ohm)",
-    "zre",
-    "z′",
-    "zreal",
-    "z_real",
-    "z.real",
-    "re(z)",
-    "rez",
-    "re_z",
-    "zre",
-    "z_re",
-    "real",
-    "zr",
-    "z_r",
-    "re",
-    "realz",
-    "real(z)",
-    "zprime",
-    "z1",
+    "z'", "z′", "zreal", "z_real", "z.real", "re(z)", "rez", "re_z", "zre", "z_re", "real", "zr",
+    "z_r", "re", "realz", "real(z)", "zprime", "z1", "z'(a)",
 ];
 const IMAG: &[&str] = &[
     "z''",
-    "z''(b)",
-    "zimg",
-    "imaginary",
     "z\"",
     "z′′",
     "z″",
@@ -97,6 +75,9 @@ const IMAG: &[&str] = &[
     "imag(z)",
     "zdoubleprime",
     "z2",
+    "z''(b)",
+    "zimg",
+    "imaginary",
 ];
 /// Preferred first: an explicit spectrum column, then EC-Lab's `z cycle`, then `cycle number`.
 const SPECTRUM: &[&str] = &[

@@ -151,6 +151,14 @@ pub fn layout(text: &Text, from: usize) -> Result<(Layout, bool), DataError> {
         return direct.map(|l| (l, true));
     };
     // A preamble: the first later line that names the columns, or that starts the numbers.
+    // Numbers right after a line that names a frequency but not Z belong to that header:
+    // its error stands (they are not headerless data after a preamble).
+    let has_frequency = |names: &[&str]| {
+        columns::recognise(names)
+            .iter()
+            .any(|c| c.role == columns::Role::Frequency)
+    };
+    let mut header_error = has_frequency(&names).then_some(direct_error);
     let end = text.lines.len().min(first + PREAMBLE_LINES);
     for i in first + 1..end {
         if is_blank_or_comment(text.line(i)) {
@@ -158,15 +166,18 @@ pub fn layout(text: &Text, from: usize) -> Result<(Layout, bool), DataError> {
         }
         let d = delimiter_at(text, i);
         let cells = d.split(text.line(i));
+        let numeric = all_numeric(&cells, d.decimal_comma());
+        if numeric && cells.len() >= 3 {
+            if let Some(e) = header_error.take() {
+                return Err(e);
+            }
+        }
         let next = (i + 1..text.lines.len()).find(|&j| {
             !is_blank_or_comment(text.line(j)) && text.line(j).trim().parse::<usize>().is_err()
         });
         let followed_by_numbers = next.is_some_and(|j| numeric_row(text, j, d));
-        if !followed_by_numbers {
-            continue;
-        }
-        if all_numeric(&cells, d.decimal_comma()) {
-            if cells.len() >= 3 {
+        if numeric {
+            if cells.len() >= 3 && followed_by_numbers {
                 return Ok((
                     header::positional(cells.len(), rows_after(text, i), d),
                     false,
@@ -175,12 +186,25 @@ pub fn layout(text: &Text, from: usize) -> Result<(Layout, bool), DataError> {
             continue;
         }
         let names: Vec<&str> = cells.iter().map(|(c, _)| *c).collect();
-        let found = columns::recognise(&names);
-        if found.iter().any(|c| c.role == columns::Role::Frequency) {
-            if let Ok(l) = header::layout(text, i, &names, d, rows_after(text, i + 1), "") {
-                return Ok((l, true));
+        if has_frequency(&names) {
+            match header::layout(text, i, &names, d, rows_after(text, i + 1), "") {
+                Ok(l) if followed_by_numbers => return Ok((l, true)),
+                Ok(_) => header_error = None,
+                Err(e) => header_error = Some(e),
             }
+        } else {
+            header_error = None;
         }
     }
-    Err(direct_error)
+    Err(header_error.unwrap_or_else(|| {
+        // Nothing better found: the first line's complaint.
+        match header::layout(text, first, &names, delimiter, Vec::new(), "") {
+            Err(e) => e,
+            Ok(_) => DataError::Empty {
+                path: text.path.clone(),
+                src: text.source(),
+                span: Some(text.line_span(first)),
+            },
+        }
+    }))
 }

@@ -90,6 +90,34 @@ impl Problems {
 }
 
 pub fn build(text: &Text, layout: &Layout, options: &ReadOptions) -> Result<Tabled, DataError> {
+    // A column the rows cannot have (a header longer than its rows) is a header problem,
+    // not an index out of range.
+    let (a, b) = match layout.z {
+        ZColumns::Rect { real, imag } => (real, imag),
+        ZColumns::Polar { modulus, phase } => (modulus, phase),
+    };
+    let widest = [Some(layout.frequency), Some(a), Some(b), layout.spectrum]
+        .into_iter()
+        .flatten()
+        .map(|c| c.index)
+        .max()
+        .unwrap_or(0);
+    if widest >= layout.expected_fields {
+        let line = layout.header_line.unwrap_or(0);
+        return Err(DataError::BadHeader {
+            path: text.path.clone(),
+            line: line + 1,
+            message: format!(
+                "the header names a needed column at position {} but rows have {} fields",
+                widest + 1,
+                layout.expected_fields
+            ),
+            help: "export the table again with as many fields in each row as in the header"
+                .to_string(),
+            src: text.source(),
+            span: text.line_span(line.min(text.lines.len().saturating_sub(1))),
+        });
+    }
     let mut problems = Problems::default();
     let decimal_comma = layout.delimiter.decimal_comma();
     let mut points = Vec::with_capacity(layout.rows.len());
