@@ -28,6 +28,10 @@ pub struct Record {
     /// (which stay identical for a seed) and in journals written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc: Option<String>,
+    /// The channel that wrote the record, in the merged journal of a multi-channel run
+    /// (see [`super::channels`]); absent in a one-channel journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 impl Record {
@@ -243,6 +247,7 @@ impl JournalWriter {
             utc: self
                 .wall_clock
                 .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            channel: None,
         };
         let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
         line.push(b'\n');
