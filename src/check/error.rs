@@ -158,6 +158,12 @@ pub enum ErrorKind {
         fit: String,
     },
     StatNeedsRange,
+    /// A per-cycle metric that cannot be read from the plan's cycles.
+    BadCycleMetric {
+        message: String,
+        label: String,
+        help: String,
+    },
     IncompatibleDimensions {
         op: &'static str,
         left: Dimension,
@@ -272,6 +278,7 @@ impl ErrorKind {
             TimeOutsideSeries { .. } => "mgp::check::time_outside_series",
             MissingTime { .. } => "mgp::check::missing_time",
             StatNeedsRange => "mgp::check::statistic_needs_range",
+            BadCycleMetric { .. } => "mgp::check::cycle_metric",
             IncompatibleDimensions { .. } => "mgp::check::incompatible_dimensions",
             CurrentGivenTwice => "mgp::check::current_given_twice",
             CurrentListOutsideSeries { .. } => "mgp::check::current_list_outside_series",
@@ -366,6 +373,7 @@ impl ErrorKind {
             }
             MissingTime { fit } => format!("which sweep of `{fit}`? no time or statistic given"),
             StatNeedsRange => "a statistic is taken over a range, not at one time".into(),
+            BadCycleMetric { message, .. } => message.clone(),
             IncompatibleDimensions { op, left, right } => {
                 format!("cannot take the {op} of {} and {}", an(*left), an(*right))
             }
@@ -430,6 +438,7 @@ impl ErrorKind {
             TimeOutsideSeries { .. } => "outside the series".into(),
             MissingTime { .. } => "when?".into(),
             StatNeedsRange => "a single time".into(),
+            BadCycleMetric { label, .. } => label.clone(),
             IncompatibleDimensions { .. } => "different dimensions".into(),
             CurrentGivenTwice => "given twice".into(),
             CurrentListOutsideSeries { .. } => "a list of currents".into(),
@@ -564,6 +573,7 @@ impl ErrorKind {
             StatNeedsRange => {
                 "write `from 0 h to 20 h`, or leave the range out for the whole series".into()
             }
+            BadCycleMetric { help, .. } => help.clone(),
             IncompatibleDimensions { .. } => "compare like with like".into(),
             CurrentGivenTwice => "leave `at …` out inside a series".into(),
             CurrentListOutsideSeries { text, decimal, .. } => match decimal {
