@@ -158,6 +158,12 @@ pub enum ErrorKind {
         fit: String,
     },
     StatNeedsRange,
+    /// A per-cycle metric that cannot be read from the plan's cycles.
+    BadCycleMetric {
+        message: String,
+        label: String,
+        help: String,
+    },
     IncompatibleDimensions {
         op: &'static str,
         left: Dimension,
@@ -209,6 +215,14 @@ pub enum WarningKind {
         electrode: String,
         wetted: String,
         nominal: String,
+    },
+    /// Two operator steps at the same time on different channels (cells run concurrently).
+    OperatorCollision {
+        kind: String,
+        other_kind: String,
+        other_cell: String,
+        other_line: usize,
+        at: String,
     },
 }
 
@@ -264,6 +278,7 @@ impl ErrorKind {
             TimeOutsideSeries { .. } => "mgp::check::time_outside_series",
             MissingTime { .. } => "mgp::check::missing_time",
             StatNeedsRange => "mgp::check::statistic_needs_range",
+            BadCycleMetric { .. } => "mgp::check::cycle_metric",
             IncompatibleDimensions { .. } => "mgp::check::incompatible_dimensions",
             CurrentGivenTwice => "mgp::check::current_given_twice",
             CurrentListOutsideSeries { .. } => "mgp::check::current_list_outside_series",
@@ -358,6 +373,7 @@ impl ErrorKind {
             }
             MissingTime { fit } => format!("which sweep of `{fit}`? no time or statistic given"),
             StatNeedsRange => "a statistic is taken over a range, not at one time".into(),
+            BadCycleMetric { message, .. } => message.clone(),
             IncompatibleDimensions { op, left, right } => {
                 format!("cannot take the {op} of {} and {}", an(*left), an(*right))
             }
@@ -422,6 +438,7 @@ impl ErrorKind {
             TimeOutsideSeries { .. } => "outside the series".into(),
             MissingTime { .. } => "when?".into(),
             StatNeedsRange => "a single time".into(),
+            BadCycleMetric { label, .. } => label.clone(),
             IncompatibleDimensions { .. } => "different dimensions".into(),
             CurrentGivenTwice => "given twice".into(),
             CurrentListOutsideSeries { .. } => "a list of currents".into(),
@@ -556,6 +573,7 @@ impl ErrorKind {
             StatNeedsRange => {
                 "write `from 0 h to 20 h`, or leave the range out for the whole series".into()
             }
+            BadCycleMetric { help, .. } => help.clone(),
             IncompatibleDimensions { .. } => "compare like with like".into(),
             CurrentGivenTwice => "leave `at …` out inside a series".into(),
             CurrentListOutsideSeries { text, decimal, .. } => match decimal {
@@ -584,6 +602,7 @@ impl WarningKind {
             WarningKind::MissingReferenceTip { .. } => "mgp::check::missing_reference_tip",
             WarningKind::UncheckedAddition { .. } => "mgp::check::unchecked_addition",
             WarningKind::WettedAboveNominal { .. } => "mgp::check::wetted_above_nominal",
+            WarningKind::OperatorCollision { .. } => "mgp::check::operator_collision",
         }
     }
 
@@ -609,6 +628,15 @@ impl WarningKind {
             } => format!(
                 "the wetted area {wetted} is larger than the nominal {nominal} of electrode `{electrode}`"
             ),
+            WarningKind::OperatorCollision {
+                kind,
+                other_kind,
+                other_cell,
+                other_line,
+                at,
+            } => format!(
+                "this {kind} falls at {at}, within a minute of the {other_kind} on cell                  `{other_cell}` (line {other_line}), and the cells run at the same time"
+            ),
         }
     }
 
@@ -620,6 +648,7 @@ impl WarningKind {
             WarningKind::MissingReferenceTip { .. } => "no `reference tip`".into(),
             WarningKind::UncheckedAddition { .. } => "unchecked".into(),
             WarningKind::WettedAboveNominal { .. } => "above the nominal area".into(),
+            WarningKind::OperatorCollision { .. } => "the operator is busy then".into(),
         }
     }
 
@@ -636,6 +665,9 @@ impl WarningKind {
             WarningKind::UncheckedAddition { .. } => "add `compartment 1.5 mL` to the cell".into(),
             WarningKind::WettedAboveNominal { .. } => {
                 "the nominal area is one face; a wetted area above it counts both faces: make sure that is meant".into()
+            }
+            WarningKind::OperatorCollision { .. } => {
+                "one operator cannot do both: shift one cell's steps (a rest before it), or put the cells on one channel (`mgp run --channel CELL=…`)".into()
             }
         })
     }

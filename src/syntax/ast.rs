@@ -654,6 +654,13 @@ pub enum TraceWord {
     StrippingResistance,
 }
 
+/// Which cycles a per-cycle metric reads: `at cycle 100`, `of cycles 10 to 50`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum CycleSel {
+    At(Number),
+    Range(Number, Number),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum TimeSel {
     At(Time),
@@ -678,6 +685,13 @@ pub enum Metric {
     Trace {
         metric: Spanned<TraceWord>,
         step: Spanned<StepRef>,
+    },
+    /// A per-cycle quantity: at one cycle, or a statistic over a range of cycles.
+    Cycle {
+        stat: Option<Spanned<StatWord>>,
+        quantity: Spanned<crate::plan::CycleQuantity>,
+        half: Option<Spanned<crate::plan::HalfCycle>>,
+        select: Option<Spanned<CycleSel>>,
     },
     Thickness {
         capacitance: Box<MetricExpr>,

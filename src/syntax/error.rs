@@ -539,6 +539,14 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "between",
     "glassy carbon",
     "high-frequency arc",
+    "coulombic_efficiency",
+    "hysteresis",
+    "capacity",
+    "end_overpotential",
+    "overpotential",
+    "time_to_cutoff",
+    "cycle",
+    "cycles",
 ];
 
 /// The keywords that, written instead of `word` at `pos`, let the parse get past them: what

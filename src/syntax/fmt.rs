@@ -875,6 +875,33 @@ pub(crate) fn metric_text(m: &Metric) -> String {
             };
             format!("{w} of {}", step_ref(&step.node))
         }
+        Metric::Cycle {
+            stat,
+            quantity,
+            half,
+            select,
+        } => {
+            let mut t = String::new();
+            if let Some(s) = stat {
+                t.push_str(stat_word(s.node));
+                t.push(' ');
+            }
+            t.push_str(quantity.node.keyword());
+            if let Some(h) = half {
+                t.push_str(match h.node {
+                    crate::plan::HalfCycle::Plate => " of plate",
+                    crate::plan::HalfCycle::Strip => " of strip",
+                });
+            }
+            match select.as_ref().map(|s| &s.node) {
+                Some(CycleSel::At(n)) => t.push_str(&format!(" at cycle {}", n.text)),
+                Some(CycleSel::Range(a, b)) => {
+                    t.push_str(&format!(" of cycles {} to {}", a.text, b.text))
+                }
+                None => {}
+            }
+            t
+        }
         Metric::Thickness { capacitance, eps_r } => {
             format!(
                 "thickness from {} at eps_r {}",
