@@ -64,10 +64,13 @@ pub(crate) fn analyze(
             } = &st.node
             {
                 let fresh = names.define(a.ctx, "fit or quantity", name);
-                if let Some(fit) = a.fit(st.span, name, circuit, steps, window.as_ref())
-                    && fresh
-                {
-                    out.fits.push(fit);
+                match a.fit(st.span, name, circuit, steps, window.as_ref()) {
+                    Some(fit) if fresh => out.fits.push(fit),
+                    Some(_) => {}
+                    // Its error is reported; uses of its name would only repeat it.
+                    None => {
+                        a.ctx.broken.insert(("fit", name.node.clone()));
+                    }
                 }
             }
         }

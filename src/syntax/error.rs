@@ -492,7 +492,6 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "potentiostatic",
     "cv",
     "lsv",
-    "cycles",
     "plate",
     "each",
     "until",

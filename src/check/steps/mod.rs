@@ -216,6 +216,24 @@ impl<'a> Procedure<'a> {
             );
             return;
         };
+        let before = self.steps.len();
+        self.leaf(step, label, cell, member);
+        // A step that did not check leaves no plan step: what refers to its label would only
+        // repeat its error ("no step label named …"), so the label is known to be broken.
+        if self.steps.len() == before
+            && let Some(label) = label
+        {
+            self.ctx.broken.insert(("step label", label.to_string()));
+        }
+    }
+
+    fn leaf(
+        &mut self,
+        step: &ast::Step,
+        label: Option<&str>,
+        cell: usize,
+        member: Option<&Member>,
+    ) {
         match &step.kind {
             StepKind::Rest { duration, body } => {
                 self.rest(step, label, cell, duration, body.as_ref())
