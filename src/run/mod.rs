@@ -8,5 +8,6 @@ pub mod analyze;
 pub mod folder;
 pub mod interpreter;
 pub mod journal;
+pub mod model_limits;
 pub mod session;
 pub mod summary;

@@ -173,6 +173,9 @@ pub struct AnalysisResult {
     pub quantities: Vec<QuantityResult>,
     pub expects: Vec<ExpectResult>,
     pub warnings: Vec<String>,
+    /// What the simulator did not model in the run analysed (empty for measured data).
+    #[serde(default)]
+    pub not_modelled: Vec<String>,
 }
 
 impl AnalysisResult {
@@ -253,6 +256,7 @@ pub fn analyze(plan: &Plan, sweeps: &[SweepData], traces: &[TraceData]) -> Analy
         quantities,
         expects,
         warnings,
+        not_modelled: Vec::new(),
     }
 }
 
