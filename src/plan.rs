@@ -67,13 +67,74 @@ pub struct SolventPart {
     pub parts: f64,
 }
 
-/// Electrode materials the simulator knows.
+/// Electrode materials: the metal anodes, and the substrates they are plated on or swept on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Material {
     Mg,
     Li,
     GlassyCarbon,
+    Cu,
+    StainlessSteel,
+    Pt,
+    Al,
+    Au,
+}
+
+/// Molar charge: the Faraday constant, C/mol.
+pub const FARADAY_C_PER_MOL: f64 = 96_485.332;
+
+impl Material {
+    /// Every material, in the order the language lists them.
+    pub const ALL: [Material; 8] = [
+        Material::Mg,
+        Material::Li,
+        Material::GlassyCarbon,
+        Material::Cu,
+        Material::StainlessSteel,
+        Material::Pt,
+        Material::Al,
+        Material::Au,
+    ];
+
+    /// The name as written in a protocol (`material Cu`, `material stainless_steel`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Material::Mg => "Mg",
+            Material::Li => "Li",
+            Material::GlassyCarbon => "glassy carbon",
+            Material::Cu => "Cu",
+            Material::StainlessSteel => "stainless_steel",
+            Material::Pt => "Pt",
+            Material::Al => "Al",
+            Material::Au => "Au",
+        }
+    }
+
+    /// The name in prose (`stainless steel`).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Material::StainlessSteel => "stainless steel",
+            m => m.keyword(),
+        }
+    }
+
+    /// True for the metal anodes that strip and plate themselves (Mg, Li); the others are
+    /// substrates: a metal is plated on them and stripped off again.
+    pub fn is_anode_metal(self) -> bool {
+        matches!(self, Material::Mg | Material::Li)
+    }
+
+    /// Charge stored per volume of an anode metal, C/cm³: ρ·z·F/M (Mg: 1.738 g/cm³,
+    /// 24.305 g/mol, z = 2; Li: 0.534 g/cm³, 6.941 g/mol, z = 1). `None` for substrates.
+    pub fn charge_density_c_per_cm3(self) -> Option<f64> {
+        let (density_g_per_cm3, molar_mass_g_per_mol, electrons) = match self {
+            Material::Mg => (1.738, 24.305, 2.0),
+            Material::Li => (0.534, 6.941, 1.0),
+            _ => return None,
+        };
+        Some(density_g_per_cm3 * electrons * FARADAY_C_PER_MOL / molar_mass_g_per_mol)
+    }
 }
 
 /// The geometry an electrode is cut to; the checker derives the geometric area from it.
@@ -147,6 +208,9 @@ pub enum CellKind {
     ThreeElectrode,
     /// A vial in which an electrode soaks at open circuit (no counter electrode).
     SoakVial,
+    /// Two different electrodes face to face (Mg‖Cu, Li‖Cu): the counter is the metal and
+    /// doubles as the reference; the working electrode is the substrate.
+    Asymmetric,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +220,20 @@ pub enum Casing {
     Pouch,
     Glass,
     Vial,
+    /// A coin cell (CR2032 and the like): casing, spacer(s) and spring crimped together.
+    Coin,
+}
+
+/// The parts of a coin cell beyond the electrodes and separator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoinCell {
+    /// The format as written: `CR2032`, `CR2025`, `CR2016`.
+    pub format: String,
+    /// Outer diameter and height from the format (20 mm × 3.2 mm for CR2032).
+    pub diameter_m: f64,
+    pub height_m: f64,
+    /// The spring (wave spring) as written, if stated.
+    pub spring: Option<String>,
 }
 
 /// Which electrodes a measurement uses.
@@ -214,7 +292,20 @@ pub struct Cell {
     /// The area by which this cell's areal values are normalised: the WE's nominal area, or
     /// its wetted area when the cell says `normalise by wetted area`.
     pub normalising_area_cm2: f64,
+    /// Coin-cell parts (only for `Casing::Coin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coin: Option<CoinCell>,
+    /// The temperature the cell is held at (`temperature 40 degC`), °C; `None`: the room's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature_c: Option<f64>,
     pub span: Span,
+}
+
+/// One level of repeat: the step is in iteration `index` (1-based) of a `repeat count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleIndex {
+    pub index: usize,
+    pub count: usize,
 }
 
 /// One step of the timed plan.
@@ -229,8 +320,22 @@ pub struct Step {
     /// An optional label (`after: rest …` or `"after addition": rest …`), used by the analyze
     /// block and reports.
     pub label: Option<String>,
+    /// The repeat blocks the step is in, outermost first (empty outside any `repeat`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycles: Vec<CycleIndex>,
+    /// The temperature in force during the step (the last `temperature` step on its cell,
+    /// else the cell's), °C; `None`: the room's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature_c: Option<f64>,
     pub span: Span,
     pub action: Action,
+}
+
+impl Step {
+    /// The innermost repeat's 1-based iteration (the "cycle number" of a cycling protocol).
+    pub fn cycle(&self) -> Option<usize> {
+        self.cycles.last().map(|c| c.index)
+    }
 }
 
 /// What a step does.
@@ -247,6 +352,13 @@ pub enum Action {
     Prompt {
         message: String,
     },
+    /// A potential sweep: cyclic or linear voltammetry.
+    Voltammetry(Voltammetry),
+    /// A potentiostatic hold (chronoamperometry).
+    Potentiostatic(Potentiostatic),
+    /// The cell is brought to a temperature (set by the instrument, or by the operator at a
+    /// climate chamber), then held for `settle_s` before the next step.
+    Temperature(Temperature),
 }
 
 impl Action {
@@ -257,8 +369,174 @@ impl Action {
             Action::Galvanostatic(_) => "galvanostatic",
             Action::Addition(_) => "addition",
             Action::Prompt { .. } => "prompt",
+            Action::Voltammetry(v) => v.shape.kind(),
+            Action::Potentiostatic(_) => "potentiostatic",
+            Action::Temperature(_) => "temperature",
         }
     }
+}
+
+/// The shape of a potential sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SweepShape {
+    /// Linear sweep voltammetry: from `start_v` to `end_v`, once.
+    Linear { end_v: f64 },
+    /// Cyclic voltammetry: `start_v` → `vertex1_v` → `vertex2_v` → `start_v`, `cycles` times.
+    Cyclic {
+        vertex1_v: f64,
+        vertex2_v: f64,
+        cycles: usize,
+    },
+}
+
+impl SweepShape {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SweepShape::Linear { .. } => "lsv",
+            SweepShape::Cyclic { .. } => "cv",
+        }
+    }
+}
+
+/// A potential sweep at a constant scan rate. Potentials are of the working electrode against
+/// the connection's other electrode (the reference, or the counter in a two-electrode cell).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Voltammetry {
+    pub shape: SweepShape,
+    pub start_v: f64,
+    /// Scan rate, V/s (positive).
+    pub scan_rate_v_per_s: f64,
+    /// Potential step of the staircase, V (positive).
+    pub step_v: f64,
+    /// Time between two samples: step / scan rate.
+    pub sample_interval_s: f64,
+    /// Samples over the whole sweep (every cycle).
+    pub points: usize,
+    pub connection: Connection,
+    /// The area areal currents are per (the cell's normalising area).
+    pub area_cm2: f64,
+    /// The potential span one cycle covers (|start→v1| + |v1→v2| + |v2→start|, or |start→end|).
+    pub span_per_cycle_v: f64,
+}
+
+impl Voltammetry {
+    /// Cycles swept (1 for a linear sweep).
+    pub fn cycles(&self) -> usize {
+        match self.shape {
+            SweepShape::Linear { .. } => 1,
+            SweepShape::Cyclic { cycles, .. } => cycles,
+        }
+    }
+
+    /// Lowest and highest potential the sweep reaches.
+    pub fn window_v(&self) -> (f64, f64) {
+        let points: &[f64] = match &self.shape {
+            SweepShape::Linear { end_v } => &[self.start_v, *end_v],
+            SweepShape::Cyclic {
+                vertex1_v,
+                vertex2_v,
+                ..
+            } => &[self.start_v, *vertex1_v, *vertex2_v],
+        };
+        let lo = points.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = points.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    }
+
+    /// The applied potential `t_s` after the sweep's start (a continuous ramp), and the
+    /// 1-based cycle it is in.
+    pub fn potential_at(&self, t_s: f64) -> (f64, usize) {
+        let per_cycle_s = self.span_per_cycle_v / self.scan_rate_v_per_s;
+        let cycles = self.cycles();
+        let t = t_s.max(0.0);
+        let cycle = if per_cycle_s > 0.0 {
+            ((t / per_cycle_s).floor() as usize).min(cycles - 1)
+        } else {
+            0
+        };
+        let mut travel = ((t - cycle as f64 * per_cycle_s) * self.scan_rate_v_per_s)
+            .clamp(0.0, self.span_per_cycle_v);
+        let vertices: Vec<f64> = match self.shape {
+            SweepShape::Linear { end_v } => vec![self.start_v, end_v],
+            SweepShape::Cyclic {
+                vertex1_v,
+                vertex2_v,
+                ..
+            } => vec![self.start_v, vertex1_v, vertex2_v, self.start_v],
+        };
+        for pair in vertices.windows(2) {
+            let leg = (pair[1] - pair[0]).abs();
+            if travel <= leg {
+                return (pair[0] + (pair[1] - pair[0]).signum() * travel, cycle + 1);
+            }
+            travel -= leg;
+        }
+        (*vertices.last().unwrap_or(&self.start_v), cycle + 1)
+    }
+}
+
+/// A potentiostatic hold (chronoamperometry) at a fixed potential of the working electrode
+/// against the connection's other electrode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Potentiostatic {
+    pub potential_v: f64,
+    pub connection: Connection,
+    pub stop: HoldStop,
+    pub sample_interval_s: f64,
+    /// The area areal values are per (the cell's normalising area).
+    pub area_cm2: f64,
+}
+
+/// When a potentiostatic hold ends.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HoldStop {
+    Duration {
+        duration_s: f64,
+    },
+    /// When |charge passed| reaches `charge_c`, or at the planned maximum duration.
+    Charge {
+        charge_c: f64,
+        areal_charge_c_per_cm2: f64,
+        max_duration_s: f64,
+    },
+    /// When |current| crosses `current_a` (falls below it, or rises above it), or at the
+    /// planned maximum duration.
+    Current {
+        current_a: f64,
+        current_density_a_per_cm2: f64,
+        direction: Crossing,
+        max_duration_s: f64,
+    },
+}
+
+impl HoldStop {
+    /// The longest the hold may run.
+    pub fn max_duration_s(&self) -> f64 {
+        match *self {
+            HoldStop::Duration { duration_s } => duration_s,
+            HoldStop::Charge { max_duration_s, .. } | HoldStop::Current { max_duration_s, .. } => {
+                max_duration_s
+            }
+        }
+    }
+}
+
+/// Which way a measured value must cross a threshold to end a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Crossing {
+    Below,
+    Above,
+}
+
+/// A temperature set point for a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Temperature {
+    pub temperature_c: f64,
+    /// Time the cell is left to equilibrate at open circuit after the set point is reached.
+    pub settle_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -341,11 +619,22 @@ pub enum StopCondition {
     Capacity {
         areal_capacity_c_per_cm2: f64,
     },
-    /// Stop when |potential| reaches the value, or at the planned maximum duration.
+    /// Stop when the potential reaches the signed cut-off `limit_v` (rising to it when it is
+    /// positive, falling to it when it is negative), or at the planned maximum duration.
     Potential {
         limit_v: f64,
         max_duration_s: f64,
     },
+}
+
+/// True once a measured potential `v` has reached the signed cut-off `limit_v`: at or above a
+/// positive cut-off, at or below a negative one (`until -0.5 V` ends a plating step at −0.5 V).
+pub fn cutoff_reached(limit_v: f64, v: f64) -> bool {
+    if limit_v >= 0.0 {
+        v >= limit_v
+    } else {
+        v <= limit_v
+    }
 }
 
 /// What happens when a limit is reached.

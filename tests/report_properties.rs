@@ -31,6 +31,8 @@ fn event() -> impl Strategy<Value = Event> {
             planned_start_s: 0.0,
             planned_duration_s: 1.0,
             line: 1,
+            cycles: vec![],
+            temperature_c: None,
         }),
         1 => (0..3usize).prop_map(|sweep| Event::SweepStarted { sweep }),
         1 => (0..3usize).prop_map(|sweep| Event::SweepEnded { sweep }),

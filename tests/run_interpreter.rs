@@ -115,6 +115,51 @@ impl Instrument for Fake {
         }
         Ok(HoldEnd::Completed)
     }
+    async fn voltammetry(
+        &mut self,
+        r: VoltammetryRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        // A 100 Ω resistor swept: I = E / 100 Ω.
+        let start = self.t;
+        for k in 1..=r.step.points {
+            let t = k as f64 * r.step.sample_interval_s;
+            self.t = start + t;
+            let (potential_v, scan) = r.step.potential_at(t);
+            let reading = Reading::Potentiostatic {
+                t_s: self.t,
+                potential_v,
+                current_a: potential_v / 100.0,
+                scan: Some(scan),
+            };
+            if self.deliver(sink, reading)? == Flow::StopStep {
+                return Ok(HoldEnd::Stopped);
+            }
+        }
+        Ok(HoldEnd::Completed)
+    }
+    async fn potentiostatic(
+        &mut self,
+        r: PotentiostaticRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        // A current decaying from 1 mA with a time constant of 100 s.
+        let start = self.t;
+        let end = start + r.duration_s;
+        while self.t < end - 1e-9 {
+            self.t = (self.t + r.step.sample_interval_s).min(end);
+            let reading = Reading::Potentiostatic {
+                t_s: self.t,
+                potential_v: r.step.potential_v,
+                current_a: 1e-3 * (-(self.t - start) / 100.0).exp(),
+                scan: None,
+            };
+            if self.deliver(sink, reading)? == Flow::StopStep {
+                return Ok(HoldEnd::Stopped);
+            }
+        }
+        Ok(HoldEnd::Completed)
+    }
     async fn addition(
         &mut self,
         _c: &Cell,
@@ -166,6 +211,8 @@ fn cell() -> Cell {
         reference_tip_m: None,
         default_connection: Connection::TwoElectrode,
         normalising_area_cm2: 1.0,
+        coin: None,
+        temperature_c: None,
         span: Span::default(),
     }
 }
@@ -177,6 +224,8 @@ fn step(index: usize, start_s: f64, duration_s: f64, action: Action) -> Step {
         start_s,
         duration_s,
         label: None,
+        cycles: vec![],
+        temperature_c: None,
         span: Span::default(),
         action,
     }

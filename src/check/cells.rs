@@ -619,6 +619,8 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
             electrode_gap_m: gap,
             reference_tip_m: tip,
             default_connection,
+            coin: None,
+            temperature_c: None,
             span: def.span,
         },
         working_wet,

@@ -215,11 +215,7 @@ fn electrode_line(role: &str, e: &CellElectrode) -> String {
 }
 
 fn material(m: crate::plan::Material) -> &'static str {
-    match m {
-        crate::plan::Material::Mg => "Mg",
-        crate::plan::Material::Li => "Li",
-        crate::plan::Material::GlassyCarbon => "glassy carbon",
-    }
+    m.display_name()
 }
 
 fn cell_lines(out: &mut String, cell: &Cell) {
@@ -231,6 +227,7 @@ fn cell_lines(out: &mut String, cell: &Cell) {
         crate::plan::CellKind::Symmetric => "symmetric",
         crate::plan::CellKind::ThreeElectrode => "three_electrode",
         crate::plan::CellKind::SoakVial => "soak_vial",
+        crate::plan::CellKind::Asymmetric => "asymmetric",
     };
     let _ = writeln!(out, "  {}: {kind}{casing}", cell.name);
     let _ = writeln!(out, "    {}", electrode_line("WE", &cell.working));
@@ -275,6 +272,22 @@ fn cell_lines(out: &mut String, cell: &Cell) {
             "reference tip {} from WE",
             format_si(t, Dimension::Length)
         ));
+    }
+    if let Some(coin) = &cell.coin {
+        let spring = coin
+            .spring
+            .as_deref()
+            .map(|s| format!(", spring {s}"))
+            .unwrap_or_default();
+        extra.push(format!(
+            "{} coin cell ({} x {}{spring})",
+            coin.format,
+            format_si(coin.diameter_m, Dimension::Length),
+            format_si(coin.height_m, Dimension::Length)
+        ));
+    }
+    if let Some(t) = cell.temperature_c {
+        extra.push(format!("held at {}", temperature(t)));
     }
     let measures = if cell.kind == crate::plan::CellKind::SoakVial {
         "measures nothing (one electrode at open circuit)"
@@ -370,8 +383,8 @@ fn galvanostatic_lines(g: &Galvanostatic, lines: &mut Vec<String>) {
             limit_v,
             max_duration_s,
         } => format!(
-            "until |E| = {}, at most {}",
-            format_si(*limit_v, Dimension::Potential),
+            "until E = {} (signed cut-off), at most {}",
+            potential_text(*limit_v),
             format_duration(*max_duration_s)
         ),
     };
@@ -455,8 +468,116 @@ fn step_details(plan: &Plan, step: &Step) -> Vec<String> {
         Action::Galvanostatic(g) => galvanostatic_lines(g, &mut lines),
         Action::Addition(a) => addition_lines(plan, a, &mut lines),
         Action::Prompt { message } => lines.push(format!("\"{message}\"")),
+        Action::Voltammetry(v) => voltammetry_lines(v, &mut lines),
+        Action::Potentiostatic(p) => potentiostatic_lines(p, &mut lines),
+        Action::Temperature(t) => lines.push(format!(
+            "bring the cell to {}, then settle for {}",
+            temperature(t.temperature_c),
+            format_duration(t.settle_s)
+        )),
+    }
+    let mut context = Vec::new();
+    if !step.cycles.is_empty() {
+        let cycles: Vec<String> = step
+            .cycles
+            .iter()
+            .map(|c| format!("{}/{}", c.index, c.count))
+            .collect();
+        context.push(format!("cycle {}", cycles.join(" > ")));
+    }
+    if let Some(t) = step.temperature_c {
+        context.push(format!("at {}", temperature(t)));
+    }
+    if !context.is_empty() {
+        lines.push(context.join("; "));
     }
     lines
+}
+
+fn temperature(celsius: f64) -> String {
+    format!("{} degC", trim_number(celsius))
+}
+
+fn potential_text(v: f64) -> String {
+    let text = format_si(v, Dimension::Potential);
+    if v > 0.0 { format!("+{text}") } else { text }
+}
+
+fn voltammetry_lines(v: &crate::plan::Voltammetry, lines: &mut Vec<String>) {
+    let path = match v.shape {
+        crate::plan::SweepShape::Linear { end_v } => format!(
+            "linear sweep {} -> {}",
+            potential_text(v.start_v),
+            potential_text(end_v)
+        ),
+        crate::plan::SweepShape::Cyclic {
+            vertex1_v,
+            vertex2_v,
+            cycles,
+        } => format!(
+            "cyclic {} -> {} -> {} -> {}, {cycles} cycle{}",
+            potential_text(v.start_v),
+            potential_text(vertex1_v),
+            potential_text(vertex2_v),
+            potential_text(v.start_v),
+            if cycles == 1 { "" } else { "s" }
+        ),
+    };
+    lines.push(format!(
+        "{path} at {}/s, {}",
+        format_si(v.scan_rate_v_per_s, Dimension::Potential),
+        connection(v.connection)
+    ));
+    lines.push(format!(
+        "{} per cycle; step {}, a sample every {} ({} samples)",
+        format_si(v.span_per_cycle_v, Dimension::Potential),
+        format_si(v.step_v, Dimension::Potential),
+        format_duration(v.sample_interval_s),
+        v.points
+    ));
+}
+
+fn potentiostatic_lines(p: &crate::plan::Potentiostatic, lines: &mut Vec<String>) {
+    lines.push(format!(
+        "hold WE at {}, {}",
+        potential_text(p.potential_v),
+        connection(p.connection)
+    ));
+    let stop = match p.stop {
+        crate::plan::HoldStop::Duration { duration_s } => {
+            format!("for {}", format_duration(duration_s))
+        }
+        crate::plan::HoldStop::Charge {
+            charge_c,
+            areal_charge_c_per_cm2,
+            max_duration_s,
+        } => format!(
+            "until |Q| = {} ({}), at most {}",
+            format_si(charge_c, Dimension::Charge),
+            format_si(areal_charge_c_per_cm2, Dimension::ArealCharge),
+            format_duration(max_duration_s)
+        ),
+        crate::plan::HoldStop::Current {
+            current_a,
+            current_density_a_per_cm2,
+            direction,
+            max_duration_s,
+        } => format!(
+            "until |I| {} {} ({}), at most {}",
+            match direction {
+                crate::plan::Crossing::Below => "falls below",
+                crate::plan::Crossing::Above => "rises above",
+            },
+            format_si(current_a, Dimension::Current),
+            format_si(current_density_a_per_cm2, Dimension::CurrentDensity),
+            format_duration(max_duration_s)
+        ),
+    };
+    lines.push(format!(
+        "{stop}; sample every {}; areal values per {}",
+        format_duration(p.sample_interval_s),
+        format_si(p.area_cm2, Dimension::Area)
+    ));
 }
 
 fn analysis_lines(out: &mut String, plan: &Plan) {

@@ -12,7 +12,9 @@
 pub mod methodscript;
 pub mod sim;
 
-use crate::plan::{Addition, Cell, EisSweep, Galvanostatic, Plan, PotentialLimit};
+use crate::plan::{
+    Addition, Cell, EisSweep, Galvanostatic, Plan, PotentialLimit, Potentiostatic, Voltammetry,
+};
 use serde::{Deserialize, Serialize};
 
 /// One reading or instrument-side event, in absolute units, stamped with the instrument clock.
@@ -36,6 +38,16 @@ pub enum Reading {
         potential_v: f64,
         current_a: f64,
     },
+    /// A sample under potential control (voltammetry, potentiostatic hold): the applied
+    /// potential and the measured current (signed: positive when the working electrode is
+    /// oxidised). `scan` is the 1-based scan of a cyclic voltammogram, `None` for a hold.
+    Potentiostatic {
+        t_s: f64,
+        potential_v: f64,
+        current_a: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scan: Option<usize>,
+    },
     /// Something the instrument flagged (overload, underload, range change…).
     Warning { t_s: f64, message: String },
     /// A line from the device that could not be parsed: kept, never dropped.
@@ -48,6 +60,7 @@ impl Reading {
             Reading::Ocv { t_s, .. }
             | Reading::EisPoint { t_s, .. }
             | Reading::Galvano { t_s, .. }
+            | Reading::Potentiostatic { t_s, .. }
             | Reading::Warning { t_s, .. }
             | Reading::Raw { t_s, .. } => *t_s,
         }
@@ -59,6 +72,7 @@ impl Reading {
             Reading::Ocv { t_s, .. }
             | Reading::EisPoint { t_s, .. }
             | Reading::Galvano { t_s, .. }
+            | Reading::Potentiostatic { t_s, .. }
             | Reading::Warning { t_s, .. }
             | Reading::Raw { t_s, .. } => *t_s += by_s,
         }
@@ -138,6 +152,45 @@ pub struct GalvanoRequest<'a> {
     pub duration_s: f64,
     /// All limits in force (step and global), so a device can also enforce them itself.
     pub limits: Vec<PotentialLimit>,
+}
+
+/// A potential sweep (CV or LSV) on one cell.
+#[derive(Debug, Clone, Copy)]
+pub struct VoltammetryRequest<'a> {
+    pub cell: &'a Cell,
+    pub step: &'a Voltammetry,
+    /// The step's temperature, °C (`None`: the room's).
+    pub temperature_c: Option<f64>,
+    /// Largest |current| allowed (the protocol's current limit), A.
+    pub max_abs_current_a: Option<f64>,
+}
+
+/// A potentiostatic hold on one cell for at most `duration_s`. A charge or current stop
+/// condition is in `step.stop`; the host also enforces it on the readings.
+#[derive(Debug, Clone, Copy)]
+pub struct PotentiostaticRequest<'a> {
+    pub cell: &'a Cell,
+    pub step: &'a Potentiostatic,
+    pub duration_s: f64,
+    /// The step's temperature, °C (`None`: the room's).
+    pub temperature_c: Option<f64>,
+    /// Largest |current| allowed (the protocol's current limit), A.
+    pub max_abs_current_a: Option<f64>,
+}
+
+/// Who brings a cell to a temperature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemperatureControl {
+    /// The instrument set it (a model takes it as its temperature).
+    Instrument,
+    /// The instrument cannot: the operator sets a climate chamber (the interpreter prompts).
+    Operator,
+}
+
+/// What the operator is asked when the instrument cannot set a cell's temperature itself.
+pub fn climate_chamber_message(cell: &str, temperature_c: f64) -> String {
+    let t = crate::units::format_si(temperature_c, crate::units::Dimension::Temperature);
+    format!("set the climate chamber of cell {cell} to {t} and wait until the cell has reached it")
 }
 
 /// How a galvanostatic hold ended.
@@ -254,6 +307,32 @@ pub trait Instrument {
         request: GalvanoRequest<'_>,
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError>;
+
+    /// A cyclic or linear potential sweep.
+    async fn voltammetry(
+        &mut self,
+        request: VoltammetryRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError>;
+
+    /// A potentiostatic hold (chronoamperometry).
+    async fn potentiostatic(
+        &mut self,
+        request: PotentiostaticRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError>;
+
+    /// Bring `cell` to `temperature_c`. An instrument without temperature control answers
+    /// [`TemperatureControl::Operator`] (the default) and the interpreter asks the operator
+    /// to set the climate chamber.
+    async fn set_temperature(
+        &mut self,
+        _cell: &Cell,
+        _temperature_c: f64,
+        _sink: &mut dyn Sink,
+    ) -> Result<TemperatureControl, InstrumentError> {
+        Ok(TemperatureControl::Operator)
+    }
 
     /// An operando addition: the simulator changes its electrolyte; a real setup asks the
     /// operator and waits.

@@ -271,6 +271,15 @@ pub fn collect_data(records: &[Record]) -> (Vec<SweepRecord>, Vec<TraceRecord>) 
                         .samples
                         .push((record.t_s, potential_v, 0.0));
                 }
+                Reading::Potentiostatic {
+                    potential_v,
+                    current_a,
+                    ..
+                } => {
+                    trace_for(&mut traces, step)
+                        .samples
+                        .push((record.t_s, potential_v, current_a));
+                }
                 Reading::Warning { .. } | Reading::Raw { .. } => {}
             },
             _ => {}

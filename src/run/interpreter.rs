@@ -3,15 +3,23 @@
 //! It schedules repeated EIS sweeps inside rests on the instrument's own clock, enforces the
 //! step's stop condition and every potential/current limit on the host side (whatever the
 //! instrument also does), and writes each reading to the journal through [`JournalSink`] the
-//! moment the instrument delivers it. Interruption (Ctrl-C, SIGTERM) is a shared flag the sink
+//! moment the instrument delivers it. A step's own stop condition (a signed potential cut-off,
+//! a charge or current threshold of a potentiostatic hold) ends it as planned (`completed`); a
+//! limit ends it early (`limited`). Before a step whose temperature differs from the cell's
+//! current one, the instrument is asked to set it, or the operator to set the climate chamber.
+//! Interruption (Ctrl-C, SIGTERM) is a shared flag the sink
 //! turns into [`InstrumentError::Interrupted`], which every instrument propagates.
 
 use super::journal::{Event, JournalWriter, RunStatus, StepStatus};
 use crate::instrument::{
-    EisRequest, Flow, GalvanoRequest, HoldEnd, Instrument, InstrumentError, Reading, RestRequest,
-    Sink,
+    EisRequest, Flow, GalvanoRequest, HoldEnd, Instrument, InstrumentError, PotentiostaticRequest,
+    Reading, RestRequest, Sink, TemperatureControl, VoltammetryRequest, climate_chamber_message,
 };
-use crate::plan::{Action, OnLimit, Plan, PotentialLimit, Step, StopCondition};
+use crate::plan::{
+    Action, Crossing, HoldStop, OnLimit, Plan, PotentialLimit, Step, StopCondition, cutoff_reached,
+};
+use crate::units::{Dimension, format_si};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -99,23 +107,22 @@ pub async fn execute<I: Instrument>(
         )?;
         return Ok(fail(outcome, &error, None, offset + instrument.now_s()));
     }
+    // The temperature each cell is at, as far as the run knows (set before a step needs it).
+    let mut temperatures: HashMap<String, f64> = HashMap::new();
     if start.step > 0 && instrument.replays_history() {
         // A model instrument rebuilds its state by running the completed steps again, unseen;
         // journal times then continue from the previous session's last record.
         for step in plan.steps.iter().take(start.step) {
             instrument.step_starting(step.index);
-            let mut sink = JournalSink {
-                journal: None,
-                step: step.index,
-                offset,
-                stop,
-                observer: &mut Silent,
-                limits: step_limits(plan, step),
-                max_current_a: plan.limits.max_abs_current_a,
-                limit_hit: None,
-                write_error: None,
-            };
-            if let Err(error) = run_step(plan, step, instrument, &mut sink).await {
+            let mut silent = Silent;
+            let mut sink = JournalSink::new(None, plan, step, offset, stop, &mut silent);
+            let mut result = set_temperature(step, plan, instrument, &mut sink, &mut temperatures)
+                .await
+                .map(|_| HoldEnd::Completed);
+            if result.is_ok() {
+                result = run_step(plan, step, instrument, &mut sink).await;
+            }
+            if let Err(error) = result {
                 let t = offset + instrument.now_s();
                 journal.write(
                     t,
@@ -141,20 +148,18 @@ pub async fn execute<I: Instrument>(
                 planned_start_s: step.start_s,
                 planned_duration_s: step.duration_s,
                 line: step.span.line,
+                cycles: step.cycles.clone(),
+                temperature_c: step.temperature_c,
             },
         )?;
-        let mut sink = JournalSink {
-            journal: Some(&mut *journal),
-            step: step.index,
-            offset,
-            stop,
-            observer,
-            limits: step_limits(plan, step),
-            max_current_a: plan.limits.max_abs_current_a,
-            limit_hit: None,
-            write_error: None,
-        };
-        let result = run_step(plan, step, instrument, &mut sink).await;
+        let mut sink = JournalSink::new(Some(&mut *journal), plan, step, offset, stop, observer);
+        let mut result = set_temperature(step, plan, instrument, &mut sink, &mut temperatures)
+            .await
+            .map(|_| HoldEnd::Completed);
+        if result.is_ok() {
+            result = run_step(plan, step, instrument, &mut sink).await;
+        }
+        let stop_reached = sink.stop_reached;
         let limit_hit = sink.limit_hit;
         if let Some(error) = sink.write_error.take() {
             return Err(JournalError(error));
@@ -162,6 +167,7 @@ pub async fn execute<I: Instrument>(
         let now = offset + instrument.now_s();
         let status = match result {
             Ok(HoldEnd::Completed) => StepStatus::Completed,
+            Ok(HoldEnd::Stopped) if stop_reached && limit_hit.is_none() => StepStatus::Completed,
             Ok(HoldEnd::Stopped) => match limit_hit {
                 Some(limit) if limit.on_limit == OnLimit::Abort => StepStatus::Failed,
                 _ => StepStatus::Limited,
@@ -224,17 +230,58 @@ fn fail(mut outcome: Outcome, error: &InstrumentError, step: Option<usize>, t: f
     outcome
 }
 
-/// The step's own limits, its potential stop condition, and the global potential limit.
+/// Brings the step's cell to the step's temperature when it is not there yet: the instrument
+/// sets it, or the operator is asked to (a climate chamber). Journalled either way.
+async fn set_temperature<I: Instrument>(
+    step: &Step,
+    plan: &Plan,
+    instrument: &mut I,
+    sink: &mut JournalSink<'_>,
+    temperatures: &mut HashMap<String, f64>,
+) -> Result<(), InstrumentError> {
+    let Some(wanted) = step.temperature_c else {
+        return Ok(());
+    };
+    if temperatures.get(&step.cell) == Some(&wanted) {
+        return Ok(());
+    }
+    let cell = plan.cell(&step.cell).ok_or_else(|| {
+        InstrumentError::Capability(format!("the plan names an unknown cell `{}`", step.cell))
+    })?;
+    let control = instrument.set_temperature(cell, wanted, sink).await?;
+    let set_by = match control {
+        TemperatureControl::Instrument => "instrument",
+        TemperatureControl::Operator => "operator",
+    };
+    sink.event(
+        instrument.now_s(),
+        Event::Temperature {
+            cell: step.cell.clone(),
+            temperature_c: wanted,
+            set_by: set_by.into(),
+        },
+    )?;
+    if control == TemperatureControl::Operator {
+        let message = climate_chamber_message(&step.cell, wanted);
+        sink.event(
+            instrument.now_s(),
+            Event::Prompt {
+                message: message.clone(),
+            },
+        )?;
+        let answer = instrument.prompt(&message, sink).await?;
+        sink.event(instrument.now_s(), Event::Answer { answer })?;
+    }
+    temperatures.insert(step.cell.clone(), wanted);
+    Ok(())
+}
+
+/// The step's own limits and the global potential limit (a signed cut-off is a stop
+/// condition, see [`JournalSink::cutoff_v`]).
 fn step_limits(plan: &Plan, step: &Step) -> Vec<PotentialLimit> {
     let mut limits = Vec::new();
     if let Action::Galvanostatic(g) = &step.action {
         limits.extend(g.limits.iter().copied());
-        if let StopCondition::Potential { limit_v, .. } = g.stop {
-            limits.push(PotentialLimit {
-                max_abs_v: limit_v,
-                on_limit: OnLimit::EndStep,
-            });
-        }
     }
     if let Some(max) = plan.limits.max_abs_potential_v {
         limits.push(PotentialLimit {
@@ -315,6 +362,38 @@ async fn run_step<I: Instrument>(
             };
             instrument.galvanostatic(request, sink).await
         }
+        Action::Voltammetry(v) => {
+            let request = VoltammetryRequest {
+                cell,
+                step: v,
+                temperature_c: step.temperature_c,
+                max_abs_current_a: plan.limits.max_abs_current_a,
+            };
+            instrument.voltammetry(request, sink).await
+        }
+        Action::Potentiostatic(p) => {
+            let request = PotentiostaticRequest {
+                cell,
+                step: p,
+                duration_s: step.duration_s,
+                temperature_c: step.temperature_c,
+                max_abs_current_a: plan.limits.max_abs_current_a,
+            };
+            instrument.potentiostatic(request, sink).await
+        }
+        Action::Temperature(t) => {
+            // The set point was handed over before the step (`set_temperature`); the cell now
+            // settles at open circuit.
+            if t.settle_s > 0.0 {
+                let request = RestRequest {
+                    cell,
+                    duration_s: t.settle_s,
+                    sample_interval_s: None,
+                };
+                return instrument.rest(request, sink).await;
+            }
+            Ok(HoldEnd::Completed)
+        }
         Action::Addition(addition) => {
             sink.event(
                 instrument.now_s(),
@@ -352,10 +431,93 @@ struct JournalSink<'a> {
     limits: Vec<PotentialLimit>,
     max_current_a: Option<f64>,
     limit_hit: Option<PotentialLimit>,
+    /// A galvanostatic step's signed potential cut-off.
+    cutoff_v: Option<f64>,
+    /// A potentiostatic hold's charge or current stop condition.
+    hold_stop: Option<HoldStop>,
+    /// Charge passed so far in a potentiostatic hold (trapezoidal |I| dt), and the last sample.
+    charge_c: f64,
+    last_sample: Option<(f64, f64)>,
+    /// The step's own stop condition was met.
+    stop_reached: bool,
     write_error: Option<std::io::Error>,
 }
 
-impl JournalSink<'_> {
+impl<'a> JournalSink<'a> {
+    fn new(
+        journal: Option<&'a mut JournalWriter>,
+        plan: &Plan,
+        step: &Step,
+        offset: f64,
+        stop: &'a StopFlag,
+        observer: &'a mut dyn Observer,
+    ) -> Self {
+        let cutoff_v = match &step.action {
+            Action::Galvanostatic(g) => match g.stop {
+                StopCondition::Potential { limit_v, .. } => Some(limit_v),
+                _ => None,
+            },
+            _ => None,
+        };
+        let hold_stop = match &step.action {
+            Action::Potentiostatic(p) => Some(p.stop),
+            _ => None,
+        };
+        JournalSink {
+            journal,
+            step: step.index,
+            offset,
+            stop,
+            observer,
+            limits: step_limits(plan, step),
+            max_current_a: plan.limits.max_abs_current_a,
+            limit_hit: None,
+            cutoff_v,
+            hold_stop,
+            charge_c: 0.0,
+            last_sample: None,
+            stop_reached: false,
+            write_error: None,
+        }
+    }
+
+    /// Whether a potentiostatic sample meets the hold's charge or current stop condition;
+    /// returns what was reached, in words.
+    fn hold_condition(&mut self, t_s: f64, current_a: f64) -> Option<String> {
+        if let Some((t0, i0)) = self.last_sample {
+            self.charge_c += 0.5 * (i0.abs() + current_a.abs()) * (t_s - t0).max(0.0);
+        }
+        self.last_sample = Some((t_s, current_a));
+        match self.hold_stop? {
+            HoldStop::Duration { .. } => None,
+            HoldStop::Charge { charge_c, .. } => (self.charge_c >= charge_c).then(|| {
+                format!(
+                    "the charge passed reached {}",
+                    format_si(charge_c, Dimension::Charge)
+                )
+            }),
+            HoldStop::Current {
+                current_a: threshold,
+                direction,
+                ..
+            } => {
+                let reached = match direction {
+                    Crossing::Below => current_a.abs() <= threshold,
+                    Crossing::Above => current_a.abs() >= threshold,
+                };
+                reached.then(|| {
+                    format!(
+                        "|I| {} {}",
+                        match direction {
+                            Crossing::Below => "fell below",
+                            Crossing::Above => "rose above",
+                        },
+                        format_si(threshold, Dimension::Current)
+                    )
+                })
+            }
+        }
+    }
     fn event(&mut self, instrument_t_s: f64, event: Event) -> Result<(), InstrumentError> {
         let Some(journal) = self.journal.as_deref_mut() else {
             return Ok(());
@@ -375,6 +537,7 @@ impl JournalSink<'_> {
 impl Sink for JournalSink<'_> {
     fn reading(&mut self, reading: Reading) -> Result<Flow, InstrumentError> {
         let t = reading.t_s();
+        let mut condition = None;
         let potential = match reading {
             Reading::Galvano {
                 potential_v,
@@ -387,7 +550,26 @@ impl Sink for JournalSink<'_> {
                     self.observer
                         .warning(&format!("current {current_a} A above the limit {max} A"));
                 }
+                if let Some(cutoff) = self.cutoff_v
+                    && cutoff_reached(cutoff, potential_v)
+                {
+                    condition = Some(format!(
+                        "E reached the cut-off of {}",
+                        format_si(cutoff, Dimension::Potential)
+                    ));
+                }
                 Some(potential_v)
+            }
+            Reading::Potentiostatic { t_s, current_a, .. } => {
+                if let Some(max) = self.max_current_a
+                    && current_a.abs() > max * (1.0 + 1e-9)
+                {
+                    self.observer
+                        .warning(&format!("current {current_a} A above the limit {max} A"));
+                }
+                condition = self.hold_condition(t_s, current_a);
+                // The potential is the applied one: potential limits were checked on the plan.
+                None
             }
             Reading::Warning { ref message, .. } => {
                 self.observer.warning(message);
@@ -406,6 +588,13 @@ impl Sink for JournalSink<'_> {
         self.observer.clock(self.offset + t);
         if self.stop.is_raised() {
             return Err(InstrumentError::Interrupted);
+        }
+        if let Some(condition) = condition
+            && !self.stop_reached
+        {
+            self.stop_reached = true;
+            self.event(t, Event::StopReached { condition })?;
+            return Ok(Flow::StopStep);
         }
         if let Some(v) = potential
             && self.limit_hit.is_none()

@@ -6,7 +6,7 @@
 //! disk. Readers ([`read_journal`]) skip a torn last line (a write cut short by a kill).
 
 use crate::instrument::Reading;
-use crate::plan::{OnLimit, Solute};
+use crate::plan::{CycleIndex, OnLimit, Solute};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -71,6 +71,12 @@ pub enum Event {
         planned_start_s: f64,
         planned_duration_s: f64,
         line: usize,
+        /// The repeat iterations the step is in, outermost first (`Step::cycles`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cycles: Vec<CycleIndex>,
+        /// The temperature in force during the step, °C (`Step::temperature_c`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        temperature_c: Option<f64>,
     },
     SweepStarted {
         sweep: usize,
@@ -86,6 +92,19 @@ pub enum Event {
         potential_v: f64,
         max_abs_v: f64,
         on_limit: OnLimit,
+    },
+    /// The step's own stop condition was met (a signed potential cut-off, a charge or a current
+    /// threshold): the step ends as planned, before its maximum duration.
+    StopReached {
+        /// What was reached, in words (`E reached -0.5 V`).
+        condition: String,
+    },
+    /// A cell is brought to a temperature, by the instrument or by the operator.
+    Temperature {
+        cell: String,
+        temperature_c: f64,
+        /// `instrument` or `operator`.
+        set_by: String,
     },
     Addition {
         stock: String,

@@ -91,7 +91,9 @@ pub fn summarise(plan: &Plan, records: &[Record]) -> Vec<StepSummary> {
             Event::SweepStarted { .. } => summary.sweeps += 1,
             Event::Reading { reading } => match reading {
                 Reading::EisPoint { .. } => summary.eis_points += 1,
-                Reading::Galvano { potential_v, .. } | Reading::Ocv { potential_v, .. } => {
+                Reading::Galvano { potential_v, .. }
+                | Reading::Ocv { potential_v, .. }
+                | Reading::Potentiostatic { potential_v, .. } => {
                     summary.samples += 1;
                     summary.last_potential_v = Some(*potential_v);
                 }

@@ -111,6 +111,8 @@ fn cell(name: &str, kind: CellKind, area: f64) -> Cell {
         reference_tip_m: None,
         default_connection: Connection::TwoElectrode,
         normalising_area_cm2: area,
+        coin: None,
+        temperature_c: None,
         span: span(12),
     }
 }
@@ -134,6 +136,8 @@ fn step(index: usize, cell: &str, start_s: f64, duration_s: f64, action: Action)
         start_s,
         duration_s,
         label: None,
+        cycles: vec![],
+        temperature_c: None,
         span: span(20 + index),
         action,
     }
@@ -395,6 +399,8 @@ pub fn write_run(dir: &Path, ending: Ending, with_analysis: bool) {
                 planned_start_s: step.start_s,
                 planned_duration_s: step.duration_s,
                 line: step.span.line,
+                cycles: vec![],
+                temperature_c: None,
             },
         )
         .unwrap();

@@ -164,6 +164,7 @@ impl Procedure<'_> {
             solvents: solvents_after.clone(),
             working_wet,
             counter_wet,
+            temperature_c: self.states[cell].temperature_c,
         };
         self.push(
             cell,

@@ -84,7 +84,7 @@ impl Procedure<'_> {
                     match (v, m) {
                         (Some(v), Some(m)) if v != 0.0 => {
                             stop = Some(StopCondition::Potential {
-                                limit_v: v.abs(),
+                                limit_v: v,
                                 max_duration_s: m,
                             });
                             self.check_potential_limit(

@@ -11,9 +11,9 @@ use super::ctx::{Ctx, quantity_text, time_text};
 use super::defs::undefined;
 use super::error::{ErrorKind, WarningKind};
 use crate::plan::{
-    Action, Addition, Bias, CellKind, Connection, EisRepeat, EisSweep, EisTiming, Galvanostatic,
-    OnLimit, PotentialLimit, Rest, Role, SafetyLimits, Solute, Solution, SolventPart, Step,
-    StopCondition,
+    Action, Addition, Bias, CellKind, Connection, CycleIndex, EisRepeat, EisSweep, EisTiming,
+    Galvanostatic, OnLimit, PotentialLimit, Rest, Role, SafetyLimits, Solute, Solution,
+    SolventPart, Step, StopCondition,
 };
 use crate::source::Span;
 use crate::syntax::{
@@ -42,6 +42,8 @@ pub(crate) struct CellState {
     pub solvents: Vec<SolventPart>,
     pub working_wet: Wet,
     pub counter_wet: Option<Wet>,
+    /// The temperature set for the cell (its own, then the last `temperature` step), °C.
+    pub temperature_c: Option<f64>,
 }
 
 impl CellState {
@@ -52,6 +54,7 @@ impl CellState {
             solvents: info.cell.solvents.clone(),
             working_wet: info.working_wet,
             counter_wet: info.counter_wet,
+            temperature_c: info.cell.temperature_c,
         }
     }
 }
@@ -73,6 +76,8 @@ pub(crate) struct Procedure<'a> {
     pub limits: &'a SafetyLimits,
     pub steps: Vec<Step>,
     pub clock_s: f64,
+    /// The repeat iterations being unrolled, outermost first.
+    cycles: Vec<CycleIndex>,
     too_many: bool,
 }
 
@@ -93,6 +98,7 @@ impl<'a> Procedure<'a> {
             limits,
             steps: Vec::new(),
             clock_s: 0.0,
+            cycles: Vec::new(),
             too_many: false,
         }
     }
@@ -147,6 +153,8 @@ impl<'a> Procedure<'a> {
             start_s: self.clock_s,
             duration_s,
             label: label.map(str::to_string),
+            cycles: self.cycles.clone(),
+            temperature_c: self.states[cell].temperature_c,
             span,
             action,
         });
@@ -173,10 +181,13 @@ impl<'a> Procedure<'a> {
                     );
                     return;
                 }
-                for _ in 0..n as usize {
+                let count = n as usize;
+                for index in 1..=count {
+                    self.cycles.push(CycleIndex { index, count });
                     for s in steps {
                         self.step(s, cell, member);
                     }
+                    self.cycles.pop();
                     if self.too_many {
                         return;
                     }

@@ -371,7 +371,17 @@ pub fn check_plan(plan: &Plan, caps: &Capabilities) -> Result<(), CapabilityRepo
                 }
                 check_interval(span, g.sample_interval_s, caps, &mut push);
             }
-            Action::Addition(_) | Action::Prompt { .. } => {}
+            Action::Voltammetry(_) | Action::Potentiostatic(_) => push(
+                Level::Error,
+                span,
+                format!(
+                    "the MethodSCRIPT driver does not send {} steps yet",
+                    step.action.kind()
+                ),
+                "not supported yet",
+                None,
+            ),
+            Action::Addition(_) | Action::Prompt { .. } | Action::Temperature(_) => {}
         }
     }
     if let Some(limit) = plan.limits.max_abs_potential_v {
@@ -416,9 +426,12 @@ pub fn measured_cells(plan: &Plan) -> Vec<String> {
 
 fn is_measurement(step: &Step) -> bool {
     match &step.action {
-        Action::Eis(_) | Action::Galvanostatic(_) => true,
+        Action::Eis(_)
+        | Action::Galvanostatic(_)
+        | Action::Voltammetry(_)
+        | Action::Potentiostatic(_) => true,
         Action::Rest(rest) => rest.sample_interval_s.is_some() || rest.eis.is_some(),
-        Action::Addition(_) | Action::Prompt { .. } => false,
+        Action::Addition(_) | Action::Prompt { .. } | Action::Temperature(_) => false,
     }
 }
 

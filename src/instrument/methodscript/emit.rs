@@ -165,6 +165,19 @@ pub fn scripts_for_plan_with(
                 ),
             )),
             Action::Prompt { message } => out.push(operator_entry(step, message.clone())),
+            Action::Temperature(t) => out.push(operator_entry(
+                step,
+                crate::instrument::climate_chamber_message(&step.cell, t.temperature_c),
+            )),
+            Action::Voltammetry(_) | Action::Potentiostatic(_) => errors.push(ScriptError {
+                message: format!(
+                    "the MethodSCRIPT driver does not send {} steps yet",
+                    step.action.kind()
+                ),
+                step: Some(step.index),
+                at: Some(step.span.into()),
+                help: None,
+            }),
         }
     }
     if errors.is_empty() {

@@ -55,6 +55,8 @@ pub fn cell(name: &str) -> Cell {
         reference_tip_m: None,
         default_connection: Connection::TwoElectrode,
         normalising_area_cm2: 1.0,
+        coin: None,
+        temperature_c: None,
         span: span(1),
     }
 }
@@ -109,6 +111,8 @@ pub fn plan_of(actions: Vec<(f64, Action)>) -> Plan {
             start_s,
             duration_s,
             label: None,
+            cycles: vec![],
+            temperature_c: None,
             span: span(10 + index),
             action,
         });

@@ -25,8 +25,8 @@ use super::script::{
 };
 use super::tracker::{Request, StepTracker};
 use crate::instrument::{
-    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo, RestRequest,
-    Sink,
+    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo,
+    PotentiostaticRequest, RestRequest, Sink, VoltammetryRequest,
 };
 use crate::plan::{Addition, Cell, EisTiming, Plan};
 use crate::units::{Dimension, format_si};
@@ -409,6 +409,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
             planned_current_a: Some(signed_current(request.step)),
         };
         self.execute(&script, checks, sink).await
+    }
+
+    async fn voltammetry(
+        &mut self,
+        request: VoltammetryRequest<'_>,
+        _sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        Err(InstrumentError::Capability(format!(
+            "the MethodSCRIPT driver does not send potential sweeps ({}) yet",
+            request.step.shape.kind()
+        )))
+    }
+
+    async fn potentiostatic(
+        &mut self,
+        _request: PotentiostaticRequest<'_>,
+        _sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        Err(InstrumentError::Capability(
+            "the MethodSCRIPT driver does not send potentiostatic holds yet".into(),
+        ))
     }
 
     async fn addition(

@@ -390,6 +390,8 @@ impl SimCell {
             Material::Li => params.li.e_eq,
             Material::GlassyCarbon if self.electrolyte.c_ps > 0.0 => params.ps.e_eq_ps,
             Material::GlassyCarbon => params.ps.e_eq_gc,
+            // Substrates are refused when the cell is built (`build_electrode`).
+            _ => f64::NAN,
         }
     }
 
@@ -526,6 +528,12 @@ fn build_electrode(
         }
         Material::Li => State::Li(LiState::fresh(spread.multiplier(params.li.sigma_r_sei))),
         Material::GlassyCarbon => State::Gc,
+        other => {
+            return Err(format!(
+                "the simulator does not model a {} electrode yet (cell `{cell}`)",
+                other.display_name()
+            ));
+        }
     };
     Ok(SimElectrode {
         material: e.material,

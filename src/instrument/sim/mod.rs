@@ -40,8 +40,8 @@ pub use params::{Bound, Entry, Kind, ParamKey, ParamSet, Params};
 pub use probe::ElectrodeProbe;
 
 use crate::instrument::{
-    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo, Reading,
-    RestRequest, Sink,
+    EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo,
+    PotentiostaticRequest, Reading, RestRequest, Sink, TemperatureControl, VoltammetryRequest,
 };
 use crate::plan::{Addition, Cell, Connection, EisTiming, Plan, Separator, Solution};
 use cell::SimCell;
@@ -356,6 +356,38 @@ impl Instrument for SimInstrument {
         sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
         self.run_galvanostatic(request, sink).await
+    }
+
+    async fn voltammetry(
+        &mut self,
+        request: VoltammetryRequest<'_>,
+        _sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        Err(capability(format!(
+            "the simulator does not model potential sweeps ({}) yet: run this step on a device",
+            request.step.shape.kind()
+        )))
+    }
+
+    async fn potentiostatic(
+        &mut self,
+        _request: PotentiostaticRequest<'_>,
+        _sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        Err(capability(
+            "the simulator does not model potentiostatic holds yet: run this step on a device",
+        ))
+    }
+
+    async fn set_temperature(
+        &mut self,
+        _cell: &Cell,
+        temperature_c: f64,
+        _sink: &mut dyn Sink,
+    ) -> Result<TemperatureControl, InstrumentError> {
+        Err(capability(format!(
+            "the simulator does not model temperature yet (asked for {temperature_c} °C)"
+        )))
     }
 
     async fn addition(

@@ -104,6 +104,8 @@ pub fn symmetric(
         reference_tip_m: None,
         default_connection: Connection::TwoElectrode,
         normalising_area_cm2: area_cm2,
+        coin: None,
+        temperature_c: None,
         span: Span::default(),
     }
 }
@@ -179,6 +181,8 @@ pub fn flooded_cell(name: &str, wetted_cm2: f64) -> Cell {
         reference_tip_m: Some(2e-3),
         default_connection: Connection::ThreeElectrode,
         normalising_area_cm2: 4.0,
+        coin: None,
+        temperature_c: None,
         span: Span::default(),
     }
 }

@@ -30,6 +30,8 @@ fn step(index: usize, start_s: f64, duration_s: f64, action: Action) -> Step {
         start_s,
         duration_s,
         label: None,
+        cycles: vec![],
+        temperature_c: None,
         span: Span::default(),
         action,
     }
@@ -137,6 +139,8 @@ pub(super) fn plan() -> Plan {
             reference_tip_m: None,
             default_connection: Connection::TwoElectrode,
             normalising_area_cm2: AREA,
+            coin: None,
+            temperature_c: None,
             span: Span::default(),
         }],
         steps: vec![

@@ -8,11 +8,7 @@ use crate::report::plots::style::number;
 use crate::units::{Dimension, format_duration};
 
 fn material(m: crate::plan::Material) -> &'static str {
-    match m {
-        crate::plan::Material::Mg => "Mg",
-        crate::plan::Material::Li => "Li",
-        crate::plan::Material::GlassyCarbon => "glassy carbon",
-    }
+    m.display_name()
 }
 
 fn solutes(list: &[Solute]) -> String {
@@ -207,6 +203,7 @@ fn cell_row(c: &Cell) -> Vec<(String, Mark)> {
         crate::plan::CellKind::Symmetric => "symmetric",
         crate::plan::CellKind::ThreeElectrode => "three-electrode",
         crate::plan::CellKind::SoakVial => "soak vial",
+        crate::plan::CellKind::Asymmetric => "asymmetric",
     };
     // A soak vial's casing is a vial by definition: don't say it twice.
     let casing = c.casing.map_or("", |k| match k {
@@ -215,6 +212,7 @@ fn cell_row(c: &Cell) -> Vec<(String, Mark)> {
         crate::plan::Casing::Pouch => ", pouch",
         crate::plan::Casing::Glass => ", glass",
         crate::plan::Casing::Vial => ", vial",
+        crate::plan::Casing::Coin => ", coin cell",
     });
     let kind = format!("{kind}{casing}");
     vec![

@@ -66,7 +66,7 @@ pub fn describe_action(action: &Action) -> String {
                     limit_v,
                     max_duration_s,
                 } => format!(
-                    "until |E| = {} (at most {})",
+                    "until E = {} (at most {})",
                     si(limit_v, Dimension::Potential),
                     format_duration(max_duration_s)
                 ),
@@ -88,6 +88,29 @@ pub fn describe_action(action: &Action) -> String {
             ))
         ),
         Action::Prompt { message } => format!("operator: {message}"),
+        Action::Voltammetry(v) => {
+            let (lo, hi) = v.window_v();
+            let what = match v.shape {
+                crate::plan::SweepShape::Linear { .. } => "linear sweep".to_string(),
+                crate::plan::SweepShape::Cyclic { cycles, .. } => {
+                    format!("cyclic voltammetry, {cycles} cycles,")
+                }
+            };
+            format!(
+                "{what} {} to {} at {}/s",
+                si(lo, Dimension::Potential),
+                si(hi, Dimension::Potential),
+                si(v.scan_rate_v_per_s, Dimension::Potential)
+            )
+        }
+        Action::Potentiostatic(p) => format!(
+            "potentiostatic hold at {}",
+            si(p.potential_v, Dimension::Potential)
+        ),
+        Action::Temperature(t) => format!(
+            "temperature set to {}",
+            si(t.temperature_c, Dimension::Temperature)
+        ),
     }
 }
 

@@ -27,7 +27,8 @@ use super::script::{
     Amplitude, Header, RestSegment, limits_in_force, rest_segments, tightest_limit,
 };
 use crate::instrument::{
-    EisRequest, Flow, GalvanoRequest, Instrument, InstrumentError, Reading, RestRequest, Sink,
+    EisRequest, Flow, GalvanoRequest, Instrument, InstrumentError, PotentiostaticRequest, Reading,
+    RestRequest, Sink, VoltammetryRequest,
 };
 use crate::plan::{Action, Plan};
 use faults::{FaultState, Faults};
@@ -285,6 +286,32 @@ fn catch_up<I: Instrument>(
             Action::Prompt { message } => runtime
                 .block_on(source.prompt(message, &mut quiet))
                 .map(|_| ()),
+            Action::Temperature(t) => runtime
+                .block_on(source.set_temperature(cell, t.temperature_c, &mut quiet))
+                .map(|_| ()),
+            Action::Voltammetry(v) => runtime
+                .block_on(source.voltammetry(
+                    VoltammetryRequest {
+                        cell,
+                        step: v,
+                        temperature_c: step.temperature_c,
+                        max_abs_current_a: plan.limits.max_abs_current_a,
+                    },
+                    &mut quiet,
+                ))
+                .map(|_| ()),
+            Action::Potentiostatic(p) => runtime
+                .block_on(source.potentiostatic(
+                    PotentiostaticRequest {
+                        cell,
+                        step: p,
+                        duration_s: step.duration_s,
+                        temperature_c: step.temperature_c,
+                        max_abs_current_a: plan.limits.max_abs_current_a,
+                    },
+                    &mut quiet,
+                ))
+                .map(|_| ()),
         };
     }
 }
@@ -344,6 +371,22 @@ mod tests {
         ) -> Result<HoldEnd, InstrumentError> {
             self.note(format!("galvanostatic {}", r.duration_s));
             self.inner.galvanostatic(r, sink).await
+        }
+        async fn voltammetry(
+            &mut self,
+            r: crate::instrument::VoltammetryRequest<'_>,
+            sink: &mut dyn Sink,
+        ) -> Result<HoldEnd, InstrumentError> {
+            self.note(format!("voltammetry {}", r.step.shape.kind()));
+            self.inner.voltammetry(r, sink).await
+        }
+        async fn potentiostatic(
+            &mut self,
+            r: crate::instrument::PotentiostaticRequest<'_>,
+            sink: &mut dyn Sink,
+        ) -> Result<HoldEnd, InstrumentError> {
+            self.note(format!("potentiostatic {}", r.duration_s));
+            self.inner.potentiostatic(r, sink).await
         }
         async fn addition(
             &mut self,

@@ -5,12 +5,15 @@
 //! resistance 200 Ω·cm², double-layer capacitance 20 µF/cm²; open-circuit potential
 //! 1 mV·sin(t / 600 s). A galvanostatic hold charges the double layer through the
 //! charge-transfer resistance: E = I·(Rs + Rct·(1 − e^(−t/τ))), τ = Rct·Cdl. EIS points take
-//! the plan's `EisTiming`. Its clock is virtual and only moves when a request runs. It is a
+//! the plan's `EisTiming`. Under potential control the current is the circuit's:
+//! I = (E − E_ocv)/(Rs + Rct) plus the double-layer charging current Cdl·dE/dt in a sweep, and
+//! the step response I = ΔE/(Rs+Rct) + (ΔE/Rs − ΔE/(Rs+Rct))·e^(−t/τ'), τ' = Cdl·Rs‖Rct, in a
+//! hold. Its clock is virtual and only moves when a request runs. It is a
 //! test double, not a model of an interphase: the real emulator measures with the simulator.
 
 use crate::instrument::{
     EisRequest, Flow, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo,
-    Reading, RestRequest, Sink,
+    PotentiostaticRequest, Reading, RestRequest, Sink, VoltammetryRequest,
 };
 use crate::plan::{Addition, Cell, EisTiming, Plan};
 use num_complex::Complex64;
@@ -148,6 +151,69 @@ impl Instrument for StandIn {
                 .iter()
                 .any(|l| potential_v.abs() >= l.max_abs_v);
             if Self::send(sink, reading)? || over {
+                return Ok(HoldEnd::Stopped);
+            }
+        }
+        self.clock_s = start + request.duration_s;
+        Ok(HoldEnd::Completed)
+    }
+
+    async fn voltammetry(
+        &mut self,
+        request: VoltammetryRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        let area = request.cell.normalising_area_cm2.max(1e-9);
+        let (rs, rct, cdl) = (RS_OHM_CM2 / area, RCT_OHM_CM2 / area, CDL_F_PER_CM2 * area);
+        let step = request.step;
+        let start = self.clock_s;
+        let ocv = Self::ocv(start);
+        let dt = step.sample_interval_s;
+        let mut previous = step.start_v;
+        for k in 1..=step.points {
+            let t = k as f64 * dt;
+            self.clock_s = start + t;
+            let (potential_v, scan) = step.potential_at(t);
+            let current_a = (potential_v - ocv) / (rs + rct) + cdl * (potential_v - previous) / dt;
+            previous = potential_v;
+            let reading = Reading::Potentiostatic {
+                t_s: self.clock_s,
+                potential_v,
+                current_a,
+                scan: Some(scan),
+            };
+            if Self::send(sink, reading)? {
+                return Ok(HoldEnd::Stopped);
+            }
+        }
+        Ok(HoldEnd::Completed)
+    }
+
+    async fn potentiostatic(
+        &mut self,
+        request: PotentiostaticRequest<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<HoldEnd, InstrumentError> {
+        let area = request.cell.normalising_area_cm2.max(1e-9);
+        let (rs, rct, cdl) = (RS_OHM_CM2 / area, RCT_OHM_CM2 / area, CDL_F_PER_CM2 * area);
+        let tau = cdl * rs * rct / (rs + rct);
+        let start = self.clock_s;
+        let step = request.step;
+        let delta = step.potential_v - Self::ocv(start);
+        let interval = step.sample_interval_s.max(1e-6);
+        let n = (request.duration_s / interval + 1e-9).floor() as usize;
+        for k in 1..=n {
+            let t = k as f64 * interval;
+            self.clock_s = start + t;
+            let steady = delta / (rs + rct);
+            let current_a = steady + (delta / rs - steady) * (-t / tau).exp();
+            let reading = Reading::Potentiostatic {
+                t_s: self.clock_s,
+                potential_v: step.potential_v,
+                current_a,
+                scan: None,
+            };
+            if Self::send(sink, reading)? {
                 return Ok(HoldEnd::Stopped);
             }
         }
