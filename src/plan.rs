@@ -336,6 +336,16 @@ impl Step {
     pub fn cycle(&self) -> Option<usize> {
         self.cycles.last().map(|c| c.index)
     }
+
+    /// The cycle number counted through every level of repeat (1-based): in
+    /// `repeat 3 { repeat 10 { … } }` the outer loop's second pass holds cycles 11 to 20.
+    pub fn cycle_number(&self) -> Option<usize> {
+        let mut number = None;
+        for level in &self.cycles {
+            number = Some(number.map_or(0, |n: usize| (n - 1) * level.count) + level.index);
+        }
+        number
+    }
 }
 
 /// What a step does.
@@ -813,6 +823,54 @@ pub enum TraceMetric {
     StrippingResistance,
 }
 
+/// A per-cycle quantity of a cycling run (see `model::analysis::cycles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleQuantity {
+    /// Charge stripped from the working electrode / charge plated on it, per cycle.
+    CoulombicEfficiency,
+    /// |mean potential of the strip − mean potential of the plate|, V.
+    Hysteresis,
+    /// Charge passed in a half-cycle, C per cm² of the cell's normalising area.
+    Capacity,
+    /// Mean |potential| over a half-cycle, V.
+    Overpotential,
+    /// |potential| at the end of a half-cycle, V.
+    EndOverpotential,
+    /// How long a half-cycle ran (until its cut-off or its planned end), s.
+    Duration,
+}
+
+impl CycleQuantity {
+    /// The word in a protocol (`coulombic_efficiency`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CycleQuantity::CoulombicEfficiency => "coulombic_efficiency",
+            CycleQuantity::Hysteresis => "hysteresis",
+            CycleQuantity::Capacity => "capacity",
+            CycleQuantity::Overpotential => "overpotential",
+            CycleQuantity::EndOverpotential => "end_overpotential",
+            CycleQuantity::Duration => "time_to_cutoff",
+        }
+    }
+
+    /// True for quantities of one half-cycle (`of plate` / `of strip`).
+    pub fn per_half(self) -> bool {
+        !matches!(
+            self,
+            CycleQuantity::CoulombicEfficiency | CycleQuantity::Hysteresis
+        )
+    }
+}
+
+/// Which half of a cycle, named by what happens at the working electrode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HalfCycle {
+    Plate,
+    Strip,
+}
+
 /// A quantity the model stage computes. Values are in canonical units of `dimension`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -833,6 +891,16 @@ pub enum Metric {
     },
     /// Read off the galvanostatic trace of one step.
     Trace { step: usize, metric: TraceMetric },
+    /// A per-cycle quantity at one cycle (`stat` None, `from_cycle` = `to_cycle`), or a
+    /// statistic of it over cycles `from_cycle` to `to_cycle` (None: from the first / to the
+    /// last). Statistics are against the cycle number (a slope is per cycle).
+    Cycle {
+        quantity: CycleQuantity,
+        half: Option<HalfCycle>,
+        stat: Option<SeriesStat>,
+        from_cycle: Option<usize>,
+        to_cycle: Option<usize>,
+    },
     /// Film thickness d = ε0 εr / C from an areal capacitance quantity, m.
     Thickness {
         capacitance: Box<Metric>,

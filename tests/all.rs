@@ -4,9 +4,11 @@
 mod methodscript_common;
 mod report_support;
 
+mod channels;
 mod cli_run;
 mod device_resume;
 mod dry_run;
+mod export_event_model;
 mod fit_accuracy;
 mod fit_analyze_killed;
 mod fit_batch;
@@ -18,6 +20,7 @@ mod lang_cli;
 mod lang_limits;
 mod lang_props;
 mod lang_units;
+mod lang_weekly;
 mod language;
 mod methodscript_cli;
 mod methodscript_emulator;

@@ -144,7 +144,7 @@ fn wetted_area_is_kept_apart_from_the_nominal_area() {
 #[test]
 fn capacity_limited_steps_last_capacity_over_density() {
     let c = check_text(&format!(
-        "{DEFS}\non flooded {{ galvanostatic strip working at 10, 0.3 mA/cm2 for 20 mAh/cm2 each, vs reference }}"
+        "{DEFS}\non flooded {{ series at 10, 0.3 mA/cm2 for 20 mAh/cm2 each {{ galvanostatic strip working, vs reference }} }}"
     ))
     .unwrap();
     assert_eq!(c.plan.steps.len(), 2);

@@ -6,7 +6,7 @@ use mgp::instrument::methodscript::script::{EmittedScript, scripts_for_plan};
 use std::fmt::Write as _;
 
 /// Distinct scripts (header line left out) and the sequence that refers to them.
-fn digest(scripts: &[EmittedScript]) -> String {
+pub(crate) fn digest(scripts: &[EmittedScript]) -> String {
     let mut distinct: Vec<String> = Vec::new();
     let mut sequence: Vec<String> = Vec::new();
     for entry in scripts {
@@ -69,7 +69,7 @@ fn compress(lines: &[String]) -> Vec<(Vec<String>, usize)> {
     out
 }
 
-fn devices(plan: &mgp::plan::Plan) -> String {
+pub(crate) fn devices(plan: &mgp::plan::Plan) -> String {
     let mut out = String::from("devices:\n");
     for device in [
         DeviceType::EmStatPico,

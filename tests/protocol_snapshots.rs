@@ -64,3 +64,21 @@ fn a_changed_result_is_a_readable_diff_and_exit_1() {
     );
     assert_eq!(std::fs::read_to_string(&snap).unwrap(), text);
 }
+
+/// `mgp test examples`: the example protocols (new techniques, cycling) match their snapshots.
+#[test]
+fn examples_match_their_mgp_snapshots() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mgp"))
+        .args(["test", "examples"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(" passed, 0 failed, 0 new"), "{stdout}");
+}

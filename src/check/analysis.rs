@@ -6,13 +6,13 @@ use super::ctx::{Ctx, quantity_text};
 use super::defs::{Names, undefined};
 use super::error::ErrorKind;
 use crate::plan::{
-    Action, Analysis, Check, Derived, Expect, FitSpec, FitWindow, Metric, SeriesParam, SeriesStat,
-    Step, TraceMetric,
+    Action, Analysis, Check, CycleQuantity, Derived, Expect, FitSpec, FitWindow, HalfCycle, Metric,
+    Role, SeriesParam, SeriesStat, Step, TraceMetric,
 };
 use crate::source::Span;
 use crate::syntax::{
-    self as ast, AnalyzeStmt, CheckSpec, ParamWord, StatWord, StepRef, TimeSel, TraceWord,
-    WindowSpec,
+    self as ast, AnalyzeStmt, CheckSpec, CycleSel, ParamWord, StatWord, StepRef, TimeSel,
+    TraceWord, WindowSpec,
 };
 use crate::units::{self, Dimension, Quantity, format_duration};
 use std::collections::BTreeMap;
@@ -451,6 +451,18 @@ impl Analyzer<'_> {
                     dim,
                 ))
             }
+            ast::Metric::Cycle {
+                stat,
+                quantity,
+                half,
+                select,
+            } => self.cycle_metric(
+                m.span,
+                stat.as_ref(),
+                quantity,
+                half.as_ref(),
+                select.as_ref(),
+            ),
             ast::Metric::Thickness { capacitance, eps_r } => {
                 let c = self.capacitance(capacitance);
                 let e = self.eps_r(eps_r);
@@ -701,6 +713,194 @@ fn series_stat(s: StatWord, param: Dimension) -> (SeriesStat, Dimension) {
         ),
         StatWord::Drift => (SeriesStat::Drift, Dimension::Dimensionless),
         StatWord::LastThirdFraction => (SeriesStat::LastThirdFraction, Dimension::Dimensionless),
+    }
+}
+
+impl Analyzer<'_> {
+    /// `mean overpotential of plate of cycles 10 to 50`: the plan must have cycles with the
+    /// half-cycles asked for, and the cycles named must be among them.
+    fn cycle_metric(
+        &mut self,
+        span: Span,
+        stat: Option<&ast::Spanned<StatWord>>,
+        quantity: &ast::Spanned<CycleQuantity>,
+        half: Option<&ast::Spanned<HalfCycle>>,
+        select: Option<&ast::Spanned<CycleSel>>,
+    ) -> Option<(Metric, Dimension)> {
+        let word = quantity.node.keyword();
+        let bad = |ctx: &mut Ctx, at: Span, message: String, label: &str, help: String| {
+            ctx.error(
+                at,
+                ErrorKind::BadCycleMetric {
+                    message,
+                    label: label.into(),
+                    help,
+                },
+            );
+        };
+        // Cycles are the galvanostatic steps inside a `repeat`.
+        let halves: Vec<(usize, HalfCycle)> = self
+            .steps
+            .iter()
+            .filter_map(|s| match (&s.action, s.cycle_number()) {
+                (Action::Galvanostatic(g), Some(n)) => Some((
+                    n,
+                    if g.plating == Role::Working {
+                        HalfCycle::Plate
+                    } else {
+                        HalfCycle::Strip
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        let Some(last) = halves.iter().map(|h| h.0).max() else {
+            bad(
+                self.ctx,
+                span,
+                format!("`{word}` is read per cycle, but the protocol has no cycles"),
+                "no cycles",
+                "cycles are the galvanostatic steps inside `repeat N { … }`".into(),
+            );
+            return None;
+        };
+        let mut ok = true;
+        match (quantity.node.per_half(), half) {
+            (true, None) => {
+                bad(
+                    self.ctx,
+                    quantity.span,
+                    format!("`{word}` belongs to one half of a cycle"),
+                    "which half?",
+                    format!("write `{word} of plate` or `{word} of strip`"),
+                );
+                ok = false;
+            }
+            (false, Some(h)) => {
+                bad(
+                    self.ctx,
+                    h.span,
+                    format!("`{word}` is a quantity of the whole cycle, not of one half"),
+                    "leave this out",
+                    format!("write `{word}` without `of plate` / `of strip`"),
+                );
+                ok = false;
+            }
+            (true, Some(h)) if !halves.iter().any(|(_, x)| *x == h.node) => {
+                let name = if h.node == HalfCycle::Plate {
+                    "plates"
+                } else {
+                    "strips"
+                };
+                bad(
+                    self.ctx,
+                    h.span,
+                    format!("no galvanostatic step in a `repeat` {name} the working electrode"),
+                    "not in any cycle",
+                    "a half-cycle is named by what happens at the working electrode".into(),
+                );
+                ok = false;
+            }
+            _ => {}
+        }
+        let cycle = |ctx: &mut Ctx, n: &ast::Number| -> Option<usize> {
+            if n.value >= 1.0 && n.value <= last as f64 {
+                Some(n.value as usize)
+            } else {
+                ctx.error(
+                    n.span,
+                    ErrorKind::OutOfRange {
+                        what: "a cycle number".into(),
+                        text: n.text.clone(),
+                        range: format!("between 1 and {last} (the protocol's cycles)"),
+                    },
+                );
+                None
+            }
+        };
+        let (from_cycle, to_cycle) = match select.map(|s| &s.node) {
+            None => (None, None),
+            Some(CycleSel::At(n)) => {
+                if stat.is_some() {
+                    bad(
+                        self.ctx,
+                        select.map_or(span, |s| s.span),
+                        "a statistic is taken over a range of cycles, not at one cycle".into(),
+                        "a single cycle",
+                        "write `of cycles 10 to 50`, or leave the range out for every cycle".into(),
+                    );
+                    return None;
+                }
+                let c = cycle(self.ctx, n)?;
+                (Some(c), Some(c))
+            }
+            Some(CycleSel::Range(a, b)) => {
+                let (fa, fb) = (cycle(self.ctx, a), cycle(self.ctx, b));
+                let (fa, fb) = (fa?, fb?);
+                if fa >= fb {
+                    self.ctx.error(
+                        b.span,
+                        ErrorKind::OutOfRange {
+                            what: "the last cycle of a range".into(),
+                            text: b.text.clone(),
+                            range: format!("after cycle {fa}"),
+                        },
+                    );
+                    return None;
+                }
+                if stat.is_none() {
+                    bad(
+                        self.ctx,
+                        span,
+                        format!("`{word}` over a range of cycles needs a statistic"),
+                        "which statistic?",
+                        format!("write `mean {word} …`, `min …`, `max …` or `slope …`"),
+                    );
+                    return None;
+                }
+                (Some(fa), Some(fb))
+            }
+        };
+        if stat.is_none() && select.is_none() {
+            bad(
+                self.ctx,
+                span,
+                format!("`{word}` needs a cycle"),
+                "at which cycle?",
+                format!("write `{word} at cycle 1`, or a statistic like `mean {word}`"),
+            );
+            return None;
+        }
+        if !ok {
+            return None;
+        }
+        let dim = match quantity.node {
+            CycleQuantity::CoulombicEfficiency => Dimension::Dimensionless,
+            CycleQuantity::Hysteresis
+            | CycleQuantity::Overpotential
+            | CycleQuantity::EndOverpotential => Dimension::Potential,
+            CycleQuantity::Capacity => Dimension::ArealCharge,
+            CycleQuantity::Duration => Dimension::Time,
+        };
+        let (stat, dim) = match stat.map(|s| s.node) {
+            None => (None, dim),
+            // Against the cycle number, a slope keeps the quantity's dimension (per cycle).
+            Some(StatWord::Slope) => (Some(SeriesStat::Slope), dim),
+            Some(s) => {
+                let (s, d) = series_stat(s, dim);
+                (Some(s), d)
+            }
+        };
+        Some((
+            Metric::Cycle {
+                quantity: quantity.node,
+                half: half.map(|h| h.node),
+                stat,
+                from_cycle,
+                to_cycle,
+            },
+            dim,
+        ))
     }
 }
 

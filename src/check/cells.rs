@@ -15,7 +15,8 @@ use super::ctx::{Ctx, quantity_text};
 use super::defs::{Names, undefined};
 use super::error::{ErrorKind, WarningKind};
 use crate::plan::{
-    Casing, Cell, CellElectrode, CellKind, Connection, Electrode, Geometry, Separator, Solution,
+    Casing, Cell, CellElectrode, CellKind, CoinCell, Connection, Electrode, Geometry, Separator,
+    Solution,
 };
 use crate::syntax::{
     self as ast, CasingWord, CellKindWord, CellStmt, ConnectionWord, RoleWord, Spanned, WettingWord,
@@ -76,6 +77,9 @@ pub(crate) struct CellInfo {
     pub counter_wet: Option<Wet>,
     /// Largest volume the WE/CE compartment holds, in mL.
     pub compartment_ml: Option<f64>,
+    /// Foil thickness of the working and counter electrodes, where stated (metal inventory).
+    pub working_thickness_m: Option<f64>,
+    pub counter_thickness_m: Option<f64>,
 }
 
 pub(crate) struct Known<'a> {
@@ -88,9 +92,19 @@ pub(crate) struct Known<'a> {
 fn kind_name(k: CellKindWord) -> &'static str {
     match k {
         CellKindWord::Symmetric => "symmetric",
+        CellKindWord::Asymmetric => "asymmetric",
         CellKindWord::ThreeElectrode => "three_electrode",
         CellKindWord::SoakVial => "soak_vial",
     }
+}
+
+/// Outer diameter and height of a coin-cell format `CRddhh` (dd: diameter in mm, hh: height in
+/// tenths of a mm): CR2032 is 20 mm × 3.2 mm.
+fn coin_size_m(format: &str) -> Option<(f64, f64)> {
+    let digits = format.get(2..)?;
+    let d: f64 = digits.get(..2)?.parse().ok()?;
+    let h: f64 = digits.get(2..)?.parse().ok()?;
+    (d > 0.0 && h > 0.0).then_some((d * 1e-3, h * 1e-4))
 }
 
 pub(crate) fn cells(
@@ -132,26 +146,31 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
     let kind_word = d.kind.node;
     let kind = match kind_word {
         CellKindWord::Symmetric => CellKind::Symmetric,
+        CellKindWord::Asymmetric => CellKind::Asymmetric,
         CellKindWord::ThreeElectrode => CellKind::ThreeElectrode,
         CellKindWord::SoakVial => CellKind::SoakVial,
     };
     let kind_text = kind_name(kind_word);
     let mut ok = true;
     let casing = d.casing.as_ref().map(|c| {
-        let (casing, allowed) = match c.node {
-            CasingWord::Swagelok => (Casing::Swagelok, CellKindWord::Symmetric),
-            CasingWord::Pouch => (Casing::Pouch, CellKindWord::Symmetric),
-            CasingWord::Glass => (Casing::Glass, CellKindWord::ThreeElectrode),
-            CasingWord::Vial => (Casing::Vial, CellKindWord::SoakVial),
+        let two_electrode = [CellKindWord::Symmetric, CellKindWord::Asymmetric];
+        let (casing, allowed): (Casing, &[CellKindWord]) = match c.node {
+            CasingWord::Swagelok => (Casing::Swagelok, &two_electrode),
+            CasingWord::Pouch => (Casing::Pouch, &two_electrode),
+            CasingWord::Coin => (Casing::Coin, &two_electrode),
+            CasingWord::Glass => (Casing::Glass, &[CellKindWord::ThreeElectrode]),
+            CasingWord::Vial => (Casing::Vial, &[CellKindWord::SoakVial]),
         };
-        if allowed != kind_word {
+        if !allowed.contains(&kind_word) {
             ctx.error(
                 c.span,
                 ErrorKind::NotForCellKind {
                     what: "this casing",
                     kind: kind_text,
-                    allowed: match allowed {
-                        CellKindWord::Symmetric => "symmetric cells (swagelok, pouch)",
+                    allowed: match allowed[0] {
+                        CellKindWord::Symmetric | CellKindWord::Asymmetric => {
+                            "symmetric and asymmetric cells (swagelok, pouch, coin)"
+                        }
                         CellKindWord::ThreeElectrode => "three_electrode cells (glass)",
                         CellKindWord::SoakVial => "soak_vial cells (vial)",
                     },
@@ -175,6 +194,8 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
     let mut connection = None;
     let mut compartment = None;
     let mut by_wetted = false;
+    let mut temperature_c = None;
+    let mut spring = None;
     let mut seen: Vec<&'static str> = Vec::new();
     let mut once = |ctx: &mut Ctx, field: &'static str, span| {
         if seen.contains(&field) {
@@ -311,7 +332,11 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
                     not_for(ctx, span, "an electrode gap", "cells with two electrodes");
                     ok = false;
                 } else if once(ctx, "gap", span) {
-                    gap = ctx.positive(q, Dimension::Length, "an electrode gap");
+                    gap = ctx
+                        .positive(q, Dimension::Length, "an electrode gap")
+                        .filter(|&m| {
+                            ctx.plausible_length(q.span, "an electrode gap", &quantity_text(q), m)
+                        });
                     ok &= gap.is_some();
                 }
             }
@@ -351,8 +376,22 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
                     by_wetted = true;
                 }
             }
+            CellStmt::Temperature(q) => {
+                if once(ctx, "temperature", span) {
+                    temperature_c = ctx.temperature(q);
+                    ok &= temperature_c.is_some();
+                }
+            }
+            CellStmt::Spring(s) => {
+                if casing != Some(Casing::Coin) {
+                    not_for(ctx, span, "a spring", "coin cells (`coin CR2032`)");
+                    ok = false;
+                } else if once(ctx, "spring", span) {
+                    spring = Some(s.node.clone());
+                }
+            }
             CellStmt::Compartment(q) => {
-                if kind == CellKind::Symmetric {
+                if matches!(kind, CellKind::Symmetric | CellKind::Asymmetric) {
                     not_for(
                         ctx,
                         span,
@@ -584,12 +623,45 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
         );
         return None;
     }
+    let thickness = |e: Option<&CellElectrode>| {
+        let e = e?;
+        known
+            .electrodes
+            .iter()
+            .find(|d| d.name == e.electrode)
+            .and_then(|d| d.thickness_m)
+    };
+    let working_thickness_m = thickness(Some(&working));
+    let counter_thickness_m = thickness(counter.as_ref().map(|(c, _)| c));
     let (counter, counter_wet) = match counter {
         Some((c, w)) => (Some(c), Some(w)),
         None => (None, None),
     };
     let wetted_total =
         working.wetted_area_cm2 + counter.as_ref().map_or(0.0, |c| c.wetted_area_cm2);
+    let coin = match (casing, &d.coin_format) {
+        (Some(Casing::Coin), format) => {
+            let format = format
+                .as_ref()
+                .map_or("CR2032".to_string(), |f| f.node.to_uppercase());
+            match coin_size_m(&format) {
+                Some(size) => Some((format, size)),
+                None => {
+                    let span = d.coin_format.as_ref().map_or(d.kind.span, |f| f.span);
+                    ctx.error(
+                        span,
+                        ErrorKind::OutOfRange {
+                            what: "a coin-cell format".into(),
+                            text: format.clone(),
+                            range: "CRddhh with a diameter dd (mm) and height hh (0.1 mm)".into(),
+                        },
+                    );
+                    return None;
+                }
+            }
+        }
+        _ => None,
+    };
     let default_connection = connection.unwrap_or(match kind {
         CellKind::ThreeElectrode => Connection::ThreeElectrode,
         _ => Connection::TwoElectrode,
@@ -619,13 +691,20 @@ fn cell(ctx: &mut Ctx, def: &Spanned<ast::CellDef>, known: &Known<'_>) -> Option
             electrode_gap_m: gap,
             reference_tip_m: tip,
             default_connection,
-            coin: None,
-            temperature_c: None,
+            coin: coin.map(|(format, (diameter_m, height_m))| CoinCell {
+                format,
+                diameter_m,
+                height_m,
+                spring,
+            }),
+            temperature_c,
             span: def.span,
         },
         working_wet,
         counter_wet,
         compartment_ml: compartment.map(|c| c * 1e3),
+        working_thickness_m,
+        counter_thickness_m,
     })
 }
 

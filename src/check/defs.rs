@@ -209,13 +209,19 @@ pub(crate) fn solution(ctx: &mut Ctx, def: &Spanned<ast::SolutionDef>) -> Option
     })
 }
 
-/// Parses a material name: `Mg`, `Li`, `glassy carbon` (also `GC`).
+/// Parses a material name: `Mg`, `Li`, `glassy carbon` (also `GC`), and the substrates `Cu`,
+/// `stainless_steel` (also `SS`), `Pt`, `Al`, `Au`.
 pub(crate) fn material(ctx: &mut Ctx, m: &Spanned<ast::MaterialName>) -> Option<Material> {
     let text = m.node.text.trim();
     let found = match text.to_lowercase().replace('_', " ").as_str() {
         "mg" | "magnesium" => Some(Material::Mg),
         "li" | "lithium" => Some(Material::Li),
         "glassy carbon" | "gc" => Some(Material::GlassyCarbon),
+        "cu" | "copper" => Some(Material::Cu),
+        "stainless steel" | "ss" | "steel" => Some(Material::StainlessSteel),
+        "pt" | "platinum" => Some(Material::Pt),
+        "al" | "aluminium" | "aluminum" => Some(Material::Al),
+        "au" | "gold" => Some(Material::Au),
         _ => None,
     };
     if found.is_none() {
@@ -223,7 +229,21 @@ pub(crate) fn material(ctx: &mut Ctx, m: &Spanned<ast::MaterialName>) -> Option<
             m.span,
             ErrorKind::UnknownMaterial {
                 name: text.to_string(),
-                suggestion: did_you_mean(text, ["Mg", "Li", "glassy carbon", "GC"]),
+                suggestion: did_you_mean(
+                    text,
+                    [
+                        "Mg",
+                        "Li",
+                        "glassy carbon",
+                        "GC",
+                        "Cu",
+                        "stainless_steel",
+                        "SS",
+                        "Pt",
+                        "Al",
+                        "Au",
+                    ],
+                ),
             },
         );
     }

@@ -158,12 +158,25 @@ pub enum ErrorKind {
         fit: String,
     },
     StatNeedsRange,
+    /// A per-cycle metric that cannot be read from the plan's cycles.
+    BadCycleMetric {
+        message: String,
+        label: String,
+        help: String,
+    },
     IncompatibleDimensions {
         op: &'static str,
         left: Dimension,
         right: Dimension,
     },
     CurrentGivenTwice,
+    /// `at 1,5 mA/cm2` outside a series: a list of currents where one step takes one.
+    CurrentListOutsideSeries {
+        text: String,
+        count: usize,
+        /// The decimal number a comma may have meant (`1.5 mA/cm2`).
+        decimal: Option<String>,
+    },
     /// A value no lab could mean: outside what an instrument resolves or an experiment lasts.
     Implausible {
         message: String,
@@ -202,6 +215,14 @@ pub enum WarningKind {
         electrode: String,
         wetted: String,
         nominal: String,
+    },
+    /// Two operator steps at the same time on different channels (cells run concurrently).
+    OperatorCollision {
+        kind: String,
+        other_kind: String,
+        other_cell: String,
+        other_line: usize,
+        at: String,
     },
 }
 
@@ -257,8 +278,10 @@ impl ErrorKind {
             TimeOutsideSeries { .. } => "mgp::check::time_outside_series",
             MissingTime { .. } => "mgp::check::missing_time",
             StatNeedsRange => "mgp::check::statistic_needs_range",
+            BadCycleMetric { .. } => "mgp::check::cycle_metric",
             IncompatibleDimensions { .. } => "mgp::check::incompatible_dimensions",
             CurrentGivenTwice => "mgp::check::current_given_twice",
+            CurrentListOutsideSeries { .. } => "mgp::check::current_list_outside_series",
             Implausible { .. } => "mgp::check::implausible",
             AdditionDwarfsElectrolyte { .. } => "mgp::check::addition_dwarfs_electrolyte",
             WettingBeyondElectrode { .. } => "mgp::check::wetting_beyond_electrode",
@@ -350,10 +373,14 @@ impl ErrorKind {
             }
             MissingTime { fit } => format!("which sweep of `{fit}`? no time or statistic given"),
             StatNeedsRange => "a statistic is taken over a range, not at one time".into(),
+            BadCycleMetric { message, .. } => message.clone(),
             IncompatibleDimensions { op, left, right } => {
                 format!("cannot take the {op} of {} and {}", an(*left), an(*right))
             }
             CurrentGivenTwice => "the current is given by the series and again here".into(),
+            CurrentListOutsideSeries { text, count, .. } => format!(
+                "`{text}` is a list of {count} currents, but a galvanostatic step runs at one"
+            ),
             Implausible { message, .. } => message.clone(),
             AdditionDwarfsElectrolyte {
                 added,
@@ -411,8 +438,10 @@ impl ErrorKind {
             TimeOutsideSeries { .. } => "outside the series".into(),
             MissingTime { .. } => "when?".into(),
             StatNeedsRange => "a single time".into(),
+            BadCycleMetric { label, .. } => label.clone(),
             IncompatibleDimensions { .. } => "different dimensions".into(),
             CurrentGivenTwice => "given twice".into(),
+            CurrentListOutsideSeries { .. } => "a list of currents".into(),
             Implausible { .. } => "implausible".into(),
             AdditionDwarfsElectrolyte { .. } => "over ten times the electrolyte".into(),
             WettingBeyondElectrode { .. } => "beyond the electrode".into(),
@@ -469,8 +498,8 @@ impl ErrorKind {
                 format!("first defined at {first}; give each a distinct name")
             }
             UnknownMaterial { suggestion, .. } => match suggestion {
-                Some(s) => format!("did you mean `{s}`? known materials: Mg, Li, glassy carbon"),
-                None => "known materials: Mg, Li, glassy carbon".into(),
+                Some(s) => format!("did you mean `{s}`? known materials: Mg, Li, glassy carbon, Cu, stainless_steel, Pt, Al, Au"),
+                None => "known materials: Mg, Li, glassy carbon, Cu, stainless_steel, Pt, Al, Au".into(),
             },
             MissingField { field, example, .. } => {
                 format!("add `{field}`, for example `{example}`")
@@ -544,8 +573,17 @@ impl ErrorKind {
             StatNeedsRange => {
                 "write `from 0 h to 20 h`, or leave the range out for the whole series".into()
             }
+            BadCycleMetric { help, .. } => help.clone(),
             IncompatibleDimensions { .. } => "compare like with like".into(),
             CurrentGivenTwice => "leave `at …` out inside a series".into(),
+            CurrentListOutsideSeries { text, decimal, .. } => match decimal {
+                Some(d) => format!(
+                    "did you mean {d}? write decimals with a point; to run the step at each current, use `series {text} for … {{ … }}`"
+                ),
+                None => format!(
+                    "write one current, or run the step at each current with `series {text} for … {{ … }}`"
+                ),
+            },
             Implausible { why, .. } => why.to_string(),
             AdditionDwarfsElectrolyte { .. } => {
                 "check the unit (uL or mL); if the cell really holds it, declare its `compartment` volume".into()
@@ -564,6 +602,7 @@ impl WarningKind {
             WarningKind::MissingReferenceTip { .. } => "mgp::check::missing_reference_tip",
             WarningKind::UncheckedAddition { .. } => "mgp::check::unchecked_addition",
             WarningKind::WettedAboveNominal { .. } => "mgp::check::wetted_above_nominal",
+            WarningKind::OperatorCollision { .. } => "mgp::check::operator_collision",
         }
     }
 
@@ -589,6 +628,15 @@ impl WarningKind {
             } => format!(
                 "the wetted area {wetted} is larger than the nominal {nominal} of electrode `{electrode}`"
             ),
+            WarningKind::OperatorCollision {
+                kind,
+                other_kind,
+                other_cell,
+                other_line,
+                at,
+            } => format!(
+                "this {kind} falls at {at}, within a minute of the {other_kind} on cell                  `{other_cell}` (line {other_line}), and the cells run at the same time"
+            ),
         }
     }
 
@@ -600,6 +648,7 @@ impl WarningKind {
             WarningKind::MissingReferenceTip { .. } => "no `reference tip`".into(),
             WarningKind::UncheckedAddition { .. } => "unchecked".into(),
             WarningKind::WettedAboveNominal { .. } => "above the nominal area".into(),
+            WarningKind::OperatorCollision { .. } => "the operator is busy then".into(),
         }
     }
 
@@ -616,6 +665,9 @@ impl WarningKind {
             WarningKind::UncheckedAddition { .. } => "add `compartment 1.5 mL` to the cell".into(),
             WarningKind::WettedAboveNominal { .. } => {
                 "the nominal area is one face; a wetted area above it counts both faces: make sure that is meant".into()
+            }
+            WarningKind::OperatorCollision { .. } => {
+                "one operator cannot do both: shift one cell's steps (a rest before it), or put the cells on one channel (`mgp run --channel CELL=…`)".into()
             }
         })
     }

@@ -251,6 +251,7 @@ pub fn check_source(source: SourceFile, loader: &dyn Loader) -> Result<Checked, 
     }
     let steps = procedure.steps;
     let total_duration_s = procedure.clock_s;
+    operator_collisions(&mut ctx, &steps);
 
     // Analysis.
     let blocks: Vec<&crate::syntax::AnalyzeBlock> = main
@@ -295,6 +296,28 @@ pub fn check_source(source: SourceFile, loader: &dyn Loader) -> Result<Checked, 
         warnings,
         sources,
     })
+}
+
+/// Cells run concurrently, one channel each (see [`crate::timeline`]): operator steps at the
+/// same time on different channels are warned about, at the later one.
+fn operator_collisions(ctx: &mut Ctx, steps: &[crate::plan::Step]) {
+    let timeline = crate::timeline::schedule(steps, &crate::timeline::one_channel_per_cell(steps));
+    for collision in timeline.collisions {
+        let (first, second) = (&collision.first, &collision.second);
+        let Some(step) = steps.get(second.step) else {
+            continue;
+        };
+        ctx.warn(
+            step.span,
+            WarningKind::OperatorCollision {
+                kind: second.kind.clone(),
+                other_kind: first.kind.clone(),
+                other_cell: first.channel.clone(),
+                other_line: first.line,
+                at: crate::units::format_duration(second.start_s),
+            },
+        );
+    }
 }
 
 fn broken(ctx: &mut Ctx, what: &'static str, name: &str) {
@@ -349,8 +372,16 @@ fn limits(ctx: &mut Ctx, ast: &crate::syntax::Ast) -> SafetyLimits {
                     if out.max_abs_potential_v.is_some() {
                         ctx.error(st.span, ErrorKind::DuplicateField { field: "potential" });
                     }
-                    out.max_abs_potential_v =
-                        ctx.positive(q, Dimension::Potential, "a potential limit");
+                    out.max_abs_potential_v = ctx
+                        .positive(q, Dimension::Potential, "a potential limit")
+                        .filter(|&v| {
+                            ctx.plausible_potential(
+                                q.span,
+                                "a potential limit",
+                                &ctx::quantity_text(q),
+                                v,
+                            )
+                        });
                 }
                 LimitStmt::Current(q) => {
                     if out.max_abs_current_a.is_some() {

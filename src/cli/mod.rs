@@ -9,9 +9,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod analyze;
+pub mod channels;
 pub mod check;
 pub mod devices;
 pub mod emulate;
+pub mod export;
 pub mod fit;
 pub mod fmt;
 pub mod plan;
@@ -22,6 +24,7 @@ pub mod resume;
 pub mod run;
 pub mod run_checks;
 pub mod test;
+pub mod timeline;
 
 /// Exit codes shared by all subcommands.
 pub mod exit {
@@ -67,6 +70,8 @@ pub enum Command {
     Report(report::Args),
     /// Draw Nyquist and Bode plots of an impedance file.
     Plot(plot::Args),
+    /// Export a run folder (Bluesky event-model documents).
+    Export(export::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns the process exit code.
@@ -94,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Emulate(args) => emulate::run(args),
         Command::Report(args) => report::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Export(args) => export::run(args),
     };
     ExitCode::from(code)
 }

@@ -9,6 +9,7 @@ use crate::plan::{
     Action, Addition, Bias, Cell, CellElectrode, Connection, EisSweep, Galvanostatic, OnLimit,
     Plan, Role, Solute, Step, StopCondition,
 };
+use crate::timeline::Timeline;
 use crate::units::{Dimension, format_duration, format_si, trim_number};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -23,6 +24,13 @@ pub struct Args {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Put a cell on a channel, as for `mgp run` (repeatable): cells given the same
+    /// `methodscript:PORT` share its channel and run one after another.
+    #[arg(long, value_name = "CELL=INSTRUMENT", value_parser = super::channels::parse_channel)]
+    pub channel: Vec<super::channels::ChannelArg>,
+    /// All cells one after another on one channel.
+    #[arg(long, conflicts_with = "channel")]
+    pub sequential: bool,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -36,8 +44,17 @@ pub fn run(args: Args) -> u8 {
     for warning in &checked.warnings {
         eprint_diagnostic(warning);
     }
+    let channels =
+        match super::channels::channels_for(&checked.plan, &args.channel, args.sequential) {
+            Ok(channels) => channels,
+            Err(error) => {
+                eprint_diagnostic(&error);
+                return exit::INVALID;
+            }
+        };
+    let timeline = crate::timeline::schedule(&checked.plan.steps, &channels);
     if args.json {
-        match to_json(&checked.plan) {
+        match to_json_on(&checked.plan, &timeline) {
             Ok(text) => println!("{text}"),
             Err(e) => {
                 eprintln!("error: cannot serialise the plan: {e}");
@@ -45,7 +62,7 @@ pub fn run(args: Args) -> u8 {
             }
         }
     } else {
-        print!("{}", render(&checked.plan));
+        print!("{}", render_on(&checked.plan, &timeline));
     }
     exit::OK
 }
@@ -60,9 +77,16 @@ struct JsonStep<'a> {
     step: &'a Step,
 }
 
-/// The plan as JSON: every field of [`Plan`], with `steps` in the [`JsonStep`] view.
+/// The plan as JSON: every field of [`Plan`], with `steps` in the [`JsonStep`] view, and
+/// `timeline`: the channels, each step's start on its channel, the wall time and collisions.
 pub fn to_json(plan: &Plan) -> Result<String, serde_json::Error> {
+    to_json_on(plan, &crate::timeline::default_timeline(plan))
+}
+
+/// [`to_json`] with the channels of `timeline`.
+pub fn to_json_on(plan: &Plan, timeline: &Timeline) -> Result<String, serde_json::Error> {
     let mut value = serde_json::to_value(plan)?;
+    value["timeline"] = serde_json::to_value(timeline)?;
     let steps: Vec<JsonStep<'_>> = plan
         .steps
         .iter()
@@ -77,8 +101,13 @@ pub fn to_json(plan: &Plan) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&value)
 }
 
-/// The text table of `mgp plan`.
+/// The text table of `mgp plan`, with the cells on their default channels (one each).
 pub fn render(plan: &Plan) -> String {
+    render_on(plan, &crate::timeline::default_timeline(plan))
+}
+
+/// The text table of `mgp plan` with the channels of `timeline`.
+pub fn render_on(plan: &Plan, timeline: &Timeline) -> String {
     let mut out = String::new();
     if let Some(title) = &plan.meta.title {
         let _ = writeln!(out, "{title}");
@@ -166,6 +195,7 @@ pub fn render(plan: &Plan) -> String {
         }
     }
     let _ = writeln!(out, "\ntotal {}", format_duration(plan.total_duration_s));
+    out.push_str(&super::timeline::render(timeline));
     analysis_lines(&mut out, plan);
     out
 }
@@ -532,7 +562,7 @@ fn voltammetry_lines(v: &crate::plan::Voltammetry, lines: &mut Vec<String>) {
         "{} per cycle; step {}, a sample every {} ({} samples)",
         format_si(v.span_per_cycle_v, Dimension::Potential),
         format_si(v.step_v, Dimension::Potential),
-        format_duration(v.sample_interval_s),
+        format_si(v.sample_interval_s, Dimension::Time),
         v.points
     ));
 }

@@ -24,7 +24,7 @@ pub enum InstrumentSpec {
     MethodScript(String, Box<MethodScriptOptions>),
 }
 
-fn parse_instrument(text: &str) -> Result<InstrumentSpec, String> {
+pub fn parse_instrument(text: &str) -> Result<InstrumentSpec, String> {
     if text == "sim" {
         return Ok(InstrumentSpec::Sim);
     }
@@ -107,6 +107,19 @@ pub struct Args {
     /// Print the MethodSCRIPT scripts the protocol would send, and exit.
     #[arg(long)]
     pub emit_methodscript: bool,
+    /// Put a cell on its own instrument (repeatable): `CELL=sim` or
+    /// `CELL=methodscript:PORT[,key=value…]`. Cells run at the same time, one channel each;
+    /// cells given the same port share its channel and run one after another. Cells not
+    /// named run on --instrument (the simulator by default).
+    #[arg(long, value_name = "CELL=INSTRUMENT", value_parser = super::channels::parse_channel)]
+    pub channel: Vec<super::channels::ChannelArg>,
+    /// Run the cells one after another on one channel (without it, a protocol's cells run at
+    /// the same time on the simulator, one channel each).
+    #[arg(long, conflicts_with = "channel")]
+    pub sequential: bool,
+    /// On several channels: a fault on one stops only that `channel`, or `all`.
+    #[arg(long, value_enum, default_value = "channel")]
+    pub on_fault: crate::run::channels::OnFault,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -148,6 +161,11 @@ async fn wait_for_signals(stop: StopFlag) {
 async fn run_async(args: Args, stop: &StopFlag) -> u8 {
     let paced = args.realtime || args.speed.is_some();
     let mut progress = Progress::new(args.quiet, paced);
+    if let Some(dir) = &args.resume
+        && crate::run::channels::is_multi_channel(dir)
+    {
+        return super::channels::resume(&args, dir, stop).await;
+    }
     let finished = if let Some(dir) = &args.resume {
         let folder = crate::run::folder::RunFolder::new(dir);
         let (plan, manifest) = match (folder.read_plan(), folder.read_manifest()) {
@@ -225,6 +243,9 @@ async fn run_async(args: Args, stop: &StopFlag) -> u8 {
                 file.display()
             );
             return exit::INVALID;
+        }
+        if super::channels::wanted(&args, &checked.plan) {
+            return super::channels::run_new(&args, &checked, file, stop).await;
         }
         let text = checked
             .sources
@@ -348,6 +369,17 @@ fn reconnects_possible(
 /// The simulator of `args`; settings the command line leaves open come from `record` (a
 /// resumed run's), then the defaults.
 fn make_sim(args: &Args, record: SimRecord) -> Option<SimInstrument> {
+    match SimInstrument::new(sim_options(args, record)?) {
+        Ok(sim) => Some(sim),
+        Err(error) => {
+            super::eprint_diagnostic(&error);
+            None
+        }
+    }
+}
+
+/// The simulator's options from `args`, then `record`, then the defaults.
+pub(super) fn sim_options(args: &Args, record: SimRecord) -> Option<SimOptions> {
     let pace = if args.realtime { Some(1.0) } else { args.speed };
     if let Some(x) = pace
         && !(x.is_finite() && x > 0.0)
@@ -363,16 +395,10 @@ fn make_sim(args: &Args, record: SimRecord) -> Option<SimInstrument> {
         params: args.params.clone().or(record.params),
         pace,
     };
-    match SimInstrument::new(options) {
-        Ok(sim) => Some(sim),
-        Err(error) => {
-            super::eprint_diagnostic(&error);
-            None
-        }
-    }
+    Some(options)
 }
 
-async fn connect_device(
+pub(super) async fn connect_device(
     port: &str,
     options: &MethodScriptOptions,
     args: &Args,
@@ -442,7 +468,7 @@ fn emit_methodscript(
 }
 
 /// Prints the summary, analyses and reports a finished run; gives the exit code.
-fn conclude(finished: &Finished, args: &Args) -> u8 {
+pub(super) fn conclude(finished: &Finished, args: &Args) -> u8 {
     let folder = &finished.folder;
     let records = read_journal(&folder.journal())
         .map(|c| c.records)
@@ -454,8 +480,9 @@ fn conclude(finished: &Finished, args: &Args) -> u8 {
     let manifest = &finished.manifest;
     // After a resume, each step counts once (its last attempt), as in the table above; the
     // time of attempts that were cut and repeated is said separately.
+    let multi = crate::run::channels::is_multi_channel(&folder.dir);
     let (run_s, repeated_s) = match &plan {
-        Some(plan) if manifest.resumes > 0 => {
+        Some(plan) if manifest.resumes > 0 && !multi => {
             summary::run_time(&summary::summarise(plan, &records))
         }
         _ => (finished.outcome.elapsed_s, 0.0),

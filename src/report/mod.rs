@@ -10,6 +10,7 @@
 //! format. [`quick`] draws the Nyquist and Bode plots of a single impedance file (`mgp plot`).
 
 pub mod analysis;
+pub mod channels;
 pub mod document;
 pub mod html;
 pub mod load;

@@ -6,8 +6,9 @@
 //!                        start/end times; status (running|completed|failed|interrupted), reason
 //!   plan.json            the checked Plan the run executed
 //!   journal.jsonl        every event and reading, appended and flushed as it happened
-//!   eis/<step>-<n>.csv   freq_hz, z_real_ohm, z_imag_ohm, time_s (+ areal columns), per sweep
-//!   traces/<step>.csv    time_s, potential_v, current_a (+ current density), per step
+//!   eis/<step>-<n>.csv   freq_hz, z_real_ohm, z_imag_ohm, time_s (+ areal columns), cycle,
+//!                        per sweep
+//!   traces/<step>.csv    time_s, potential_v, current_a (+ current density), cycle, per step
 //!   analysis.json        fits and derived quantities (written by the analysis stage)
 //!   fits.csv             one row per fitted sweep
 //!   report.html, plots/  the report
@@ -310,15 +311,29 @@ pub fn write_derived_csv(folder: &RunFolder, plan: &Plan, records: &[Record]) ->
             .and_then(|s| plan.cell(&s.cell))
             .map_or(1.0, |c| c.normalising_area_cm2)
     };
+    // The cycle number, blank outside any `repeat`.
+    let cycle_of = |step: usize| {
+        plan.steps
+            .get(step)
+            .and_then(crate::plan::Step::cycle_number)
+            .map_or(String::new(), |c| c.to_string())
+    };
     if !sweeps.is_empty() {
         std::fs::create_dir_all(folder.dir.join("eis"))?;
     }
     for sweep in &sweeps {
         let area = area_of(sweep.step);
-        let mut text =
-            String::from("freq_hz,z_real_ohm,z_imag_ohm,time_s,z_real_ohm_cm2,z_imag_ohm_cm2\n");
+        let cycle = cycle_of(sweep.step);
+        let mut text = String::from(
+            "freq_hz,z_real_ohm,z_imag_ohm,time_s,z_real_ohm_cm2,z_imag_ohm_cm2,cycle\n",
+        );
         for &(t, f, re, im) in &sweep.points {
-            let _ = writeln!(text, "{f},{re},{im},{t},{},{}", re * area, im * area);
+            let _ = writeln!(
+                text,
+                "{f},{re},{im},{t},{},{},{cycle}",
+                re * area,
+                im * area
+            );
         }
         std::fs::write(
             folder
@@ -333,9 +348,11 @@ pub fn write_derived_csv(folder: &RunFolder, plan: &Plan, records: &[Record]) ->
     }
     for trace in &traces {
         let area = area_of(trace.step);
-        let mut text = String::from("time_s,potential_v,current_a,current_density_a_per_cm2\n");
+        let cycle = cycle_of(trace.step);
+        let mut text =
+            String::from("time_s,potential_v,current_a,current_density_a_per_cm2,cycle\n");
         for &(t, v, i) in &trace.samples {
-            let _ = writeln!(text, "{t},{v},{i},{}", i / area);
+            let _ = writeln!(text, "{t},{v},{i},{},{cycle}", i / area);
         }
         std::fs::write(
             folder

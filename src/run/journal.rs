@@ -21,6 +21,10 @@ pub struct Record {
     pub t_s: f64,
     /// Plan step index; `None` for run-level events.
     pub step: Option<usize>,
+    /// The cycle number of the step ([`crate::plan::Step::cycle_number`]), for steps inside
+    /// a `repeat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<usize>,
     #[serde(flatten)]
     pub event: Event,
     /// UTC wall time of the write (RFC 3339, ms), on runs whose instrument keeps real time:
@@ -28,6 +32,10 @@ pub struct Record {
     /// (which stay identical for a seed) and in journals written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc: Option<String>,
+    /// The channel that wrote the record, in the merged journal of a multi-channel run
+    /// (see [`super::channels`]); absent in a one-channel journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 impl Record {
@@ -148,6 +156,8 @@ pub struct JournalWriter {
     /// Stamp each record with the UTC wall time ([`Record::utc`]).
     wall_clock: bool,
     removed_tail: Option<RemovedTail>,
+    /// Cycle number of each plan step ([`JournalWriter::set_cycles`]).
+    cycles: Vec<Option<usize>>,
 }
 
 /// An incomplete last line that [`JournalWriter::append`] cut off (a write torn by a kill).
@@ -180,6 +190,7 @@ impl JournalWriter {
             next_seq: 0,
             wall_clock: false,
             removed_tail: None,
+            cycles: Vec::new(),
         })
     }
 
@@ -216,7 +227,17 @@ impl JournalWriter {
             next_seq,
             wall_clock: false,
             removed_tail,
+            cycles: Vec::new(),
         })
+    }
+
+    /// From now on, stamp each record of a step inside a `repeat` with its cycle number.
+    pub fn set_cycles(&mut self, plan: &crate::plan::Plan) {
+        self.cycles = plan
+            .steps
+            .iter()
+            .map(crate::plan::Step::cycle_number)
+            .collect();
     }
 
     /// From now on, stamp every record with the UTC wall time.
@@ -239,10 +260,12 @@ impl JournalWriter {
             seq: self.next_seq,
             t_s,
             step,
+            cycle: step.and_then(|i| self.cycles.get(i).copied().flatten()),
             event,
             utc: self
                 .wall_clock
                 .then(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            channel: None,
         };
         let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
         line.push(b'\n');

@@ -5,6 +5,7 @@
 //! every reading as it arrived. The interpreter never asks which instrument it drives.
 
 pub mod analyze;
+pub mod channels;
 pub mod folder;
 pub mod interpreter;
 pub mod journal;

@@ -110,6 +110,7 @@ pub async fn start<I: Instrument>(
         .map_err(out_dir_error(&run.out_dir))?;
     let mut journal =
         JournalWriter::create(&folder.journal()).map_err(out_dir_error(&run.out_dir))?;
+    journal.set_cycles(&run.plan);
     if !instrument.replays_history() {
         journal.stamp_wall_clock();
     }
@@ -189,6 +190,7 @@ pub async fn resume<I: Instrument>(
     let resumed_t_s = previous_t_s + pause_s;
     let mut journal =
         JournalWriter::append(&folder.journal(), next_seq).map_err(out_dir_error(dir))?;
+    journal.set_cycles(&plan);
     if !instrument.replays_history() {
         journal.stamp_wall_clock();
     }

@@ -243,12 +243,14 @@ pub enum PartStmt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CellKindWord {
     Symmetric,
+    Asymmetric,
     ThreeElectrode,
     SoakVial,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CasingWord {
+    Coin,
     Swagelok,
     Pouch,
     Glass,
@@ -282,6 +284,8 @@ pub struct CellDef {
     pub names: Vec<Ident>,
     pub kind: Spanned<CellKindWord>,
     pub casing: Option<Spanned<CasingWord>>,
+    /// `coin CR2032`: the coin-cell format after the casing word.
+    pub coin_format: Option<Spanned<String>>,
     pub statements: Vec<Spanned<CellStmt>>,
     pub close: Close,
 }
@@ -307,6 +311,10 @@ pub enum CellStmt {
     Compartment(Quantity),
     /// `normalise by wetted area`: areal values per the working electrode's wetted area.
     NormaliseByWetted,
+    /// `temperature 40 degC`: the cell is held at this temperature.
+    Temperature(Quantity),
+    /// `spring "wave spring 1.1 mm"` (coin cells).
+    Spring(Spanned<String>),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,6 +398,21 @@ pub enum StepKind {
         amount: AdditionAmount,
     },
     Prompt(Spanned<String>),
+    /// `cv …` / `lsv …`.
+    Voltammetry {
+        shape: Spanned<SweepWord>,
+        clauses: Vec<Spanned<SweepClause>>,
+    },
+    /// `potentiostatic at E …`.
+    Potentiostatic {
+        at: Quantity,
+        clauses: Vec<Spanned<HoldClause>>,
+    },
+    /// `temperature 40 degC[, settle 30 min]`.
+    Temperature {
+        value: Quantity,
+        settle: Option<Time>,
+    },
     Repeat {
         count: Number,
         steps: Vec<Step>,
@@ -500,6 +523,44 @@ pub enum GalvClause {
     Vs(VsWord),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SweepWord {
+    Cv,
+    Lsv,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SweepClause {
+    /// `from A to B [to C]`.
+    Path(Vec<Quantity>),
+    /// `at 25 mV/s`.
+    Rate(Quantity),
+    /// `5 cycles`.
+    Cycles(Number),
+    /// `step 1 mV`.
+    Step(Quantity),
+    Vs(VsWord),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CrossingWord {
+    Below,
+    Above,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum HoldClause {
+    For(Time),
+    /// `until [current below|above] X within T`: a charge, or a current threshold.
+    Until {
+        crossing: Option<CrossingWord>,
+        value: Quantity,
+        max: Time,
+    },
+    Sample(Time),
+    Vs(VsWord),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum AdditionAmount {
     Volume(Quantity),
@@ -593,6 +654,13 @@ pub enum TraceWord {
     StrippingResistance,
 }
 
+/// Which cycles a per-cycle metric reads: `at cycle 100`, `of cycles 10 to 50`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum CycleSel {
+    At(Number),
+    Range(Number, Number),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum TimeSel {
     At(Time),
@@ -617,6 +685,13 @@ pub enum Metric {
     Trace {
         metric: Spanned<TraceWord>,
         step: Spanned<StepRef>,
+    },
+    /// A per-cycle quantity: at one cycle, or a statistic over a range of cycles.
+    Cycle {
+        stat: Option<Spanned<StatWord>>,
+        quantity: Spanned<crate::plan::CycleQuantity>,
+        half: Option<Spanned<crate::plan::HalfCycle>>,
+        select: Option<Spanned<CycleSel>>,
     },
     Thickness {
         capacitance: Box<MetricExpr>,

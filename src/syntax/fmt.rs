@@ -253,6 +253,10 @@ impl Printer<'_> {
                     opener.push_str(casing_word(casing.node));
                     end = casing.span.end;
                 }
+                if let Some(format) = &d.coin_format {
+                    opener.push(' ');
+                    opener.push_str(&format.node);
+                }
                 self.block(&opener, end, d.close, |p| {
                     for st in &d.statements {
                         p.stmt(st.span.start, &cell_stmt(&st.node), st.span.end);
@@ -513,6 +517,7 @@ fn part_stmt(s: &PartStmt) -> String {
 fn cell_kind(k: CellKindWord) -> &'static str {
     match k {
         CellKindWord::Symmetric => "symmetric",
+        CellKindWord::Asymmetric => "asymmetric",
         CellKindWord::ThreeElectrode => "three_electrode",
         CellKindWord::SoakVial => "soak_vial",
     }
@@ -520,6 +525,7 @@ fn cell_kind(k: CellKindWord) -> &'static str {
 
 fn casing_word(c: CasingWord) -> &'static str {
     match c {
+        CasingWord::Coin => "coin",
         CasingWord::Swagelok => "swagelok",
         CasingWord::Pouch => "pouch",
         CasingWord::Glass => "glass",
@@ -584,6 +590,8 @@ fn cell_stmt(s: &CellStmt) -> String {
         ),
         CellStmt::Compartment(q) => format!("compartment {}", quantity(q)),
         CellStmt::NormaliseByWetted => "normalise by wetted area".to_string(),
+        CellStmt::Temperature(q) => format!("temperature {}", quantity(q)),
+        CellStmt::Spring(s) => format!("spring {}", quote(&s.node)),
     }
 }
 
@@ -686,6 +694,59 @@ fn simple_step(kind: &StepKind) -> String {
             ),
         },
         StepKind::Prompt(s) => format!("prompt {}", quote(&s.node)),
+        StepKind::Voltammetry { shape, clauses } => {
+            let mut t = match shape.node {
+                SweepWord::Cv => "cv".to_string(),
+                SweepWord::Lsv => "lsv".to_string(),
+            };
+            for (i, c) in clauses.iter().enumerate() {
+                let text = match &c.node {
+                    SweepClause::Path(points) => {
+                        let p: Vec<String> = points.iter().map(quantity).collect();
+                        format!("from {}", p.join(" to "))
+                    }
+                    SweepClause::Rate(q) => format!("at {}", quantity(q)),
+                    SweepClause::Cycles(n) => format!("{} cycles", n.text),
+                    SweepClause::Step(q) => format!("step {}", quantity(q)),
+                    SweepClause::Vs(v) => vs(*v).to_string(),
+                };
+                t.push_str(if i < 2 { " " } else { ", " });
+                t.push_str(&text);
+            }
+            t
+        }
+        StepKind::Potentiostatic { at, clauses } => {
+            let mut t = format!("potentiostatic at {}", quantity(at));
+            for c in clauses {
+                let (sep, text) = match &c.node {
+                    HoldClause::For(d) => (" ", format!("for {}", time(d))),
+                    HoldClause::Until {
+                        crossing,
+                        value,
+                        max,
+                    } => {
+                        let crossing = match crossing {
+                            Some(CrossingWord::Below) => "current below ",
+                            Some(CrossingWord::Above) => "current above ",
+                            None => "",
+                        };
+                        (
+                            " ",
+                            format!("until {crossing}{} within {}", quantity(value), time(max)),
+                        )
+                    }
+                    HoldClause::Sample(d) => (", ", format!("sample every {}", time(d))),
+                    HoldClause::Vs(v) => (" ", vs(*v).to_string()),
+                };
+                t.push_str(sep);
+                t.push_str(&text);
+            }
+            t
+        }
+        StepKind::Temperature { value, settle } => match settle {
+            Some(s) => format!("temperature {}, settle {}", quantity(value), time(s)),
+            None => format!("temperature {}", quantity(value)),
+        },
         StepKind::Rest { duration, .. } => format!("rest {}", time(duration)),
         StepKind::Repeat { count, .. } => format!("repeat {} times {{}}", count.text),
         StepKind::Series { .. } => String::new(),
@@ -813,6 +874,33 @@ pub(crate) fn metric_text(m: &Metric) -> String {
                 TraceWord::StrippingResistance => "stripping_resistance",
             };
             format!("{w} of {}", step_ref(&step.node))
+        }
+        Metric::Cycle {
+            stat,
+            quantity,
+            half,
+            select,
+        } => {
+            let mut t = String::new();
+            if let Some(s) = stat {
+                t.push_str(stat_word(s.node));
+                t.push(' ');
+            }
+            t.push_str(quantity.node.keyword());
+            if let Some(h) = half {
+                t.push_str(match h.node {
+                    crate::plan::HalfCycle::Plate => " of plate",
+                    crate::plan::HalfCycle::Strip => " of strip",
+                });
+            }
+            match select.as_ref().map(|s| &s.node) {
+                Some(CycleSel::At(n)) => t.push_str(&format!(" at cycle {}", n.text)),
+                Some(CycleSel::Range(a, b)) => {
+                    t.push_str(&format!(" of cycles {} to {}", a.text, b.text))
+                }
+                None => {}
+            }
+            t
         }
         Metric::Thickness { capacitance, eps_r } => {
             format!(

@@ -45,6 +45,8 @@ pub enum Dimension {
     ArealCapacitanceRate,
     FrequencyRate,
     Rate,
+    /// The scan rate of a potential sweep (V/s, mV/s).
+    ScanRate,
 }
 
 impl Dimension {
@@ -74,6 +76,7 @@ impl Dimension {
             Dimension::ArealCapacitanceRate => "areal capacitance per time",
             Dimension::FrequencyRate => "frequency per time",
             Dimension::Rate => "rate (a plain number per time)",
+            Dimension::ScanRate => "scan rate",
         }
     }
 
@@ -103,6 +106,7 @@ impl Dimension {
             Dimension::ArealCapacitanceRate => "0.1 uF/cm2/h",
             Dimension::FrequencyRate => "1 Hz/h",
             Dimension::Rate => "1 %/h",
+            Dimension::ScanRate => "25 mV/s",
         }
     }
 
@@ -132,6 +136,7 @@ impl Dimension {
             Dimension::ArealCapacitanceRate => "F/cm2/s",
             Dimension::FrequencyRate => "Hz/s",
             Dimension::Rate => "1/s",
+            Dimension::ScanRate => "V/s",
         }
     }
 
@@ -295,6 +300,9 @@ pub const UNITS: &[Unit] = &[
     u("MPa", Dimension::Pressure, 1e6),
     u("bar", Dimension::Pressure, 1e5),
     u("degC", Dimension::Temperature, 1.0),
+    u("V/s", Dimension::ScanRate, 1.0),
+    u("mV/s", Dimension::ScanRate, 1e-3),
+    u("uV/s", Dimension::ScanRate, 1e-6),
     u("ppm", Dimension::MassFraction, 1.0),
     u("%", Dimension::Dimensionless, 1e-2),
 ];
@@ -348,6 +356,26 @@ pub fn normalise_spelling(raw: &str) -> String {
     }
     if out == "l" {
         out = "L".to_string();
+    }
+    // Time units spelt out, as papers write them.
+    for (words, to) in [
+        (&["sec", "secs", "second", "seconds"][..], "s"),
+        (&["mins", "minute", "minutes"][..], "min"),
+        (&["hr", "hrs", "hour", "hours"][..], "h"),
+        (&["day", "days"][..], "d"),
+    ] {
+        if words.contains(&out.as_str()) {
+            out = to.to_string();
+        }
+    }
+    // A per-area factor written as a negative power: `mA cm-2`, `mA·cm⁻²`, `mAh cm^-2`.
+    let per_area = out.replace('⁻', "-").replace("^-", "-");
+    for (suffix, to) in [(" cm-2", "/cm2"), (" m-2", "/m2")] {
+        if let Some(head) = per_area.strip_suffix(suffix)
+            && !head.is_empty()
+        {
+            return format!("{head}{to}");
+        }
     }
     out
 }
@@ -456,6 +484,13 @@ mod tests {
             ("kΩ cm2", "kOhm cm2"),
             ("°C", "degC"),
             ("μL", "uL"),
+            ("mA cm-2", "mA/cm2"),
+            ("mA·cm⁻²", "mA/cm2"),
+            ("mAh cm-2", "mAh/cm2"),
+            ("hours", "h"),
+            ("hour", "h"),
+            ("sec", "s"),
+            ("mV/s", "mV/s"),
         ] {
             assert_eq!(lookup(a), lookup(b), "{a} vs {b}");
             assert!(lookup(a).is_some(), "{a}");

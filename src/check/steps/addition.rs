@@ -17,7 +17,7 @@ impl Procedure<'_> {
         amount: &AdditionAmount,
     ) {
         let info = &self.cells[cell];
-        if info.cell.kind == CellKind::Symmetric {
+        if matches!(info.cell.kind, CellKind::Symmetric | CellKind::Asymmetric) {
             self.ctx.error(
                 step.span,
                 ErrorKind::AdditionIntoSealedCell {

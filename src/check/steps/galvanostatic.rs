@@ -67,6 +67,36 @@ impl Procedure<'_> {
                         ok = false;
                         continue;
                     }
+                    if let CurrentSpec::List {
+                        numbers,
+                        unit,
+                        span,
+                    } = spec
+                    {
+                        // Only a series runs one step per current; here a list is a slip,
+                        // most often a decimal comma (`1,5 mA/cm2`).
+                        let text = self.ctx.slice(*span);
+                        let decimal = match numbers.as_slice() {
+                            [whole, fraction]
+                                if text.contains(&format!("{},{}", whole.text, fraction.text))
+                                    && fraction.text.chars().all(|c| c.is_ascii_digit())
+                                    && !whole.text.contains(['.', 'e', 'E']) =>
+                            {
+                                Some(format!("{}.{} {}", whole.text, fraction.text, unit.node))
+                            }
+                            _ => None,
+                        };
+                        self.ctx.error(
+                            *span,
+                            ErrorKind::CurrentListOutsideSeries {
+                                text: format!("at {text}"),
+                                count: numbers.len(),
+                                decimal,
+                            },
+                        );
+                        ok = false;
+                        continue;
+                    }
                     currents = self.currents(spec);
                     ok &= currents.is_some();
                 }
@@ -106,6 +136,17 @@ impl Procedure<'_> {
                 }
                 GalvClause::Limit { value, on_limit } => {
                     match self.ctx.value(value, Dimension::Potential) {
+                        Some(v)
+                            if v != 0.0
+                                && !self.ctx.plausible_potential(
+                                    value.span,
+                                    "a potential limit",
+                                    &quantity_text(value),
+                                    v,
+                                ) =>
+                        {
+                            ok = false
+                        }
                         Some(v) if v != 0.0 => limits.push(PotentialLimit {
                             max_abs_v: v.abs(),
                             on_limit: match on_limit {
@@ -204,7 +245,11 @@ impl Procedure<'_> {
                 return;
             }
             let text = self.ctx.slice(current_span);
-            if !self.ctx.plausible_current(current_span, &text, current_a) {
+            if !self.ctx.plausible_current(current_span, &text, current_a)
+                || !self
+                    .ctx
+                    .plausible_current_density(current_span, &text, density)
+            {
                 return;
             }
             if let Some(max) = self.limits.max_abs_current_a
@@ -271,6 +316,11 @@ impl Procedure<'_> {
                 StopCondition::Duration { .. } => self.ctx.slice(stop_span),
                 StopCondition::Potential { .. } => format_duration(duration_s),
             };
+            if !matches!(stop, StopCondition::Potential { .. })
+                && !self.within_inventory(stop_span, cell, stripping, current_a * duration_s)
+            {
+                return;
+            }
             let interval_s = sample.unwrap_or(DEFAULT_GALVANOSTATIC_SAMPLE_S);
             if !self.ctx.plausible_duration(
                 stop_span,
@@ -301,6 +351,9 @@ impl Procedure<'_> {
     }
 
     pub(super) fn check_potential_limit(&mut self, span: Span, v: f64, text: &str) {
+        if !self.ctx.plausible_potential(span, "a potential", text, v) {
+            return;
+        }
         if let Some(max) = self.limits.max_abs_potential_v
             && v > max
         {

@@ -4,6 +4,7 @@
 
 mod addition;
 mod galvanostatic;
+mod potential;
 mod rest;
 
 use super::cells::{CellInfo, Wet};
@@ -232,6 +233,15 @@ impl<'a> Procedure<'a> {
                 self.galvanostatic(step, label, cell, direction, clauses, member);
             }
             StepKind::Addition { stock, amount } => self.addition(step, label, cell, stock, amount),
+            StepKind::Voltammetry { shape, clauses } => {
+                self.voltammetry(step, label, cell, shape, clauses)
+            }
+            StepKind::Potentiostatic { at, clauses } => {
+                self.potentiostatic(step, label, cell, at, clauses)
+            }
+            StepKind::Temperature { value, settle } => {
+                self.temperature(step, label, cell, value, settle.as_ref())
+            }
             StepKind::Prompt(message) => self.push(
                 cell,
                 label,

@@ -371,16 +371,15 @@ pub fn check_plan(plan: &Plan, caps: &Capabilities) -> Result<(), CapabilityRepo
                 }
                 check_interval(span, g.sample_interval_s, caps, &mut push);
             }
-            Action::Voltammetry(_) | Action::Potentiostatic(_) => push(
-                Level::Error,
-                span,
-                format!(
-                    "the MethodSCRIPT driver does not send {} steps yet",
-                    step.action.kind()
-                ),
-                "not supported yet",
-                None,
-            ),
+            Action::Voltammetry(v) => {
+                let (lo, hi) = v.window_v();
+                check_applied(span, lo.abs().max(hi.abs()), caps, &mut push);
+                check_interval(span, v.sample_interval_s, caps, &mut push);
+            }
+            Action::Potentiostatic(p) => {
+                check_applied(span, p.potential_v.abs(), caps, &mut push);
+                check_interval(span, p.sample_interval_s, caps, &mut push);
+            }
             Action::Addition(_) | Action::Prompt { .. } | Action::Temperature(_) => {}
         }
     }
@@ -505,6 +504,24 @@ fn check_sweep(step: &Step, sweep: &EisSweep, caps: &Capabilities, push: &mut Pu
                 None,
             );
         }
+    }
+}
+
+/// A potential the device must apply (a sweep's vertex, a hold's level) within its range.
+fn check_applied(span: Option<Span>, abs_v: f64, caps: &Capabilities, push: &mut Push<'_>) {
+    if abs_v > caps.max_potential_v {
+        push(
+            Level::Error,
+            span,
+            format!(
+                "a potential of {} is beyond what the {} can apply (±{})",
+                format_si(abs_v, Dimension::Potential),
+                caps.device.name(),
+                format_si(caps.max_potential_v, Dimension::Potential)
+            ),
+            "potential out of range",
+            Some("narrow the potential window, or use a device with a wider range".into()),
+        );
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Decoder {
     pub planned_current_a: Option<f64>,
     /// The device sends −Z″ in `cd`.
     pub z_imag_negated: bool,
+    /// Samples per scan of a cyclic voltammogram (for the scan index of each sample).
+    pub samples_per_scan: Option<usize>,
     loop_start_s: f64,
     samples: usize,
 }
@@ -38,6 +40,7 @@ impl Decoder {
             interval_s,
             planned_current_a: None,
             z_imag_negated: false,
+            samples_per_scan: None,
             loop_start_s: start_s,
             samples: 0,
         }
@@ -78,11 +81,30 @@ impl Decoder {
                     z_imag_ohm: if self.z_imag_negated { -z_imag } else { z_imag },
                 }
             }
+            ScriptKind::Cv | ScriptKind::Lsv | ScriptKind::Ca => {
+                let potential_v = value(pick(package, "ab", Quantity::Potential)?)?;
+                let current_a = value(pick(package, "ba", Quantity::Current)?)?;
+                Reading::Potentiostatic {
+                    t_s: self.sample_time(now_s),
+                    potential_v,
+                    current_a,
+                    scan: self.scan(),
+                }
+            }
             ScriptKind::CellOff | ScriptKind::Operator => {
                 return Err("a data package from a script that measures nothing".into());
             }
         };
         Ok(reading)
+    }
+
+    /// The 1-based scan of a cyclic voltammogram the current sample is in.
+    fn scan(&self) -> Option<usize> {
+        match (self.kind, self.samples_per_scan) {
+            (ScriptKind::Cv, Some(n)) if n > 0 => Some((self.samples.saturating_sub(1)) / n + 1),
+            (ScriptKind::Cv | ScriptKind::Lsv, _) => Some(1),
+            _ => None,
+        }
     }
 
     fn sample_time(&mut self, now_s: f64) -> f64 {

@@ -169,15 +169,17 @@ pub fn scripts_for_plan_with(
                 step,
                 crate::instrument::climate_chamber_message(&step.cell, t.temperature_c),
             )),
-            Action::Voltammetry(_) | Action::Potentiostatic(_) => errors.push(ScriptError {
-                message: format!(
-                    "the MethodSCRIPT driver does not send {} steps yet",
-                    step.action.kind()
-                ),
-                step: Some(step.index),
-                at: Some(step.span.into()),
-                help: None,
-            }),
+            Action::Voltammetry(v) => emit(super::script::voltammetry_script(
+                target,
+                v,
+                plan.limits.max_abs_current_a,
+            )),
+            Action::Potentiostatic(p) => emit(super::script::potentiostatic_script(
+                target,
+                p,
+                step.duration_s,
+                plan.limits.max_abs_current_a,
+            )),
         }
     }
     if errors.is_empty() {

@@ -37,6 +37,8 @@ pub struct HostChecks {
     pub limit_v: Option<f64>,
     /// Applied current for galvanostatic readings without a current variable.
     pub planned_current_a: Option<f64>,
+    /// Samples per scan of a cyclic voltammogram (each reading's scan index).
+    pub samples_per_scan: Option<usize>,
 }
 
 enum Wait {
@@ -66,6 +68,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MethodScriptInstrument<S> {
         let began_s = self.now_s();
         let mut decoder = Decoder::new(script.header.kind, interval, began_s);
         decoder.planned_current_a = checks.planned_current_a;
+        decoder.samples_per_scan = checks.samples_per_scan;
         decoder.z_imag_negated = self.options.z_imag_negated;
         let mut status = StatusWatch::default();
         // Output left over from earlier (a reply that came late) must not be taken for this

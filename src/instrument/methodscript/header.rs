@@ -17,6 +17,12 @@ pub enum ScriptKind {
     Rest,
     Eis,
     Galvanostatic,
+    /// Cyclic voltammetry (`meas_loop_cv`).
+    Cv,
+    /// Linear sweep voltammetry (`meas_loop_lsv`).
+    Lsv,
+    /// Potentiostatic hold, chronoamperometry (`meas_loop_ca`).
+    Ca,
     /// Switch the cell off (after an abort).
     CellOff,
     /// Not a script: a step for the operator (listed by `scripts_for_plan` only).
@@ -30,6 +36,9 @@ impl ScriptKind {
             ScriptKind::Rest => "rest",
             ScriptKind::Eis => "eis",
             ScriptKind::Galvanostatic => "galvanostatic",
+            ScriptKind::Cv => "cv",
+            ScriptKind::Lsv => "lsv",
+            ScriptKind::Ca => "ca",
             ScriptKind::CellOff => "cell_off",
             ScriptKind::Operator => "operator",
         }
@@ -41,6 +50,9 @@ impl ScriptKind {
             ScriptKind::Rest,
             ScriptKind::Eis,
             ScriptKind::Galvanostatic,
+            ScriptKind::Cv,
+            ScriptKind::Lsv,
+            ScriptKind::Ca,
             ScriptKind::CellOff,
             ScriptKind::Operator,
         ]

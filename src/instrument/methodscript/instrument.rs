@@ -407,6 +407,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
         let checks = HostChecks {
             limit_v: tightest_limit(request.step, &request.limits),
             planned_current_a: Some(signed_current(request.step)),
+            samples_per_scan: None,
         };
         self.execute(&script, checks, sink).await
     }
@@ -414,22 +415,48 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Instrument for MethodScriptInstrument<S>
     async fn voltammetry(
         &mut self,
         request: VoltammetryRequest<'_>,
-        _sink: &mut dyn Sink,
+        sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        Err(InstrumentError::Capability(format!(
-            "the MethodSCRIPT driver does not send potential sweeps ({}) yet",
-            request.step.shape.kind()
-        )))
+        let step = request.step;
+        let script = self
+            .script_for(
+                request.cell,
+                Request::Voltammetry(step),
+                true,
+                sink,
+                |target| script::voltammetry_script(target, step, request.max_abs_current_a),
+            )
+            .await?;
+        let checks = HostChecks {
+            samples_per_scan: Some(step.points / step.cycles().max(1)),
+            ..HostChecks::default()
+        };
+        self.execute(&script, checks, sink).await
     }
 
     async fn potentiostatic(
         &mut self,
-        _request: PotentiostaticRequest<'_>,
-        _sink: &mut dyn Sink,
+        request: PotentiostaticRequest<'_>,
+        sink: &mut dyn Sink,
     ) -> Result<HoldEnd, InstrumentError> {
-        Err(InstrumentError::Capability(
-            "the MethodSCRIPT driver does not send potentiostatic holds yet".into(),
-        ))
+        let step = request.step;
+        let script = self
+            .script_for(
+                request.cell,
+                Request::Potentiostatic(step),
+                true,
+                sink,
+                |target| {
+                    script::potentiostatic_script(
+                        target,
+                        step,
+                        request.duration_s,
+                        request.max_abs_current_a,
+                    )
+                },
+            )
+            .await?;
+        self.execute(&script, HostChecks::default(), sink).await
     }
 
     async fn addition(

@@ -35,6 +35,7 @@ pub mod options;
 pub mod packet;
 pub mod ports;
 pub mod script;
+pub mod script_potential;
 pub mod tracker;
 pub mod value;
 pub mod vartype;

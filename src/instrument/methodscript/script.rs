@@ -21,6 +21,7 @@ pub use super::emit::{
 pub use super::header::{Header, ScriptKind};
 
 use super::capabilities::{Capabilities, DeviceType};
+pub use super::script_potential::{potentiostatic_script, voltammetry_script};
 use super::value::{self, LiteralStyle};
 use crate::plan::{
     Bias, Cell, Connection, EisSweep, EisTiming, Galvanostatic, PotentialLimit, Role, StopCondition,
@@ -199,13 +200,17 @@ pub struct Target<'a> {
 }
 
 /// Collects lines; literal errors carry the step.
-struct Writer<'a> {
-    target: Target<'a>,
+pub(super) struct Writer<'a> {
+    pub(super) target: Target<'a>,
     lines: Vec<String>,
 }
 
 impl<'a> Writer<'a> {
-    fn new(target: Target<'a>, kind: ScriptKind, connection: Option<Connection>) -> (Self, Header) {
+    pub(super) fn new(
+        target: Target<'a>,
+        kind: ScriptKind,
+        connection: Option<Connection>,
+    ) -> (Self, Header) {
         let header = Header {
             step: target.step,
             cell: Some(target.cell.name.clone()),
@@ -219,11 +224,11 @@ impl<'a> Writer<'a> {
         (writer, header)
     }
 
-    fn line(&mut self, text: impl Into<String>) {
+    pub(super) fn line(&mut self, text: impl Into<String>) {
         self.lines.push(text.into());
     }
 
-    fn lit(&self, value: f64) -> Result<String, ScriptError> {
+    pub(super) fn lit(&self, value: f64) -> Result<String, ScriptError> {
         value::literal(value, self.target.options.literal_style).ok_or_else(|| ScriptError {
             message: format!("{value} cannot be written as a MethodSCRIPT number"),
             step: self.target.step,
@@ -232,7 +237,7 @@ impl<'a> Writer<'a> {
         })
     }
 
-    fn finish(self, header: Header, expect: Expect) -> Result<Script, ScriptError> {
+    pub(super) fn finish(self, header: Header, expect: Expect) -> Result<Script, ScriptError> {
         let max = self.target.options.max_line_chars;
         if let Some((n, line)) = self.lines.iter().enumerate().find(|(_, l)| l.len() > max) {
             return Err(ScriptError {
@@ -253,12 +258,12 @@ impl<'a> Writer<'a> {
         })
     }
 
-    fn preamble(&mut self, mode: u8) {
+    pub(super) fn preamble(&mut self, mode: u8) {
         self.line(format!("set_pgstat_chan {}", self.target.channel));
         self.line(format!("set_pgstat_mode {mode}"));
     }
 
-    fn on_finished(&mut self) {
+    pub(super) fn on_finished(&mut self) {
         self.line("on_finished:");
         self.line("  cell_off");
     }
@@ -467,17 +472,18 @@ pub fn signed_current(step: &Galvanostatic) -> f64 {
     }
 }
 
-/// The tightest |E| at which the hold must end: limits in force and a potential stop.
-pub fn tightest_limit(step: &Galvanostatic, limits: &[PotentialLimit]) -> Option<f64> {
-    let stop = match step.stop {
-        StopCondition::Potential { limit_v, .. } => Some(limit_v.abs()),
+/// The tightest |E| at which the hold must end: the limits in force. (A potential stop is a
+/// signed cut-off: see [`cutoff`].)
+pub fn tightest_limit(_step: &Galvanostatic, limits: &[PotentialLimit]) -> Option<f64> {
+    limits.iter().map(|l| l.max_abs_v.abs()).reduce(f64::min)
+}
+
+/// The signed potential cut-off of a galvanostatic step, if it stops on one.
+pub fn cutoff(step: &Galvanostatic) -> Option<f64> {
+    match step.stop {
+        StopCondition::Potential { limit_v, .. } => Some(limit_v),
         _ => None,
-    };
-    limits
-        .iter()
-        .map(|l| l.max_abs_v.abs())
-        .chain(stop)
-        .reduce(f64::min)
+    }
 }
 
 /// A constant-current hold for at most `duration_s`.
@@ -511,8 +517,9 @@ pub fn galvanostatic_script(
         ))
     })?;
     let limit = tightest_limit(step, limits);
+    let cut = cutoff(step);
     w.line(format!(
-        "# {} for at most {}, {} electrode strips{}",
+        "# {} for at most {}, {} electrode strips{}{}",
         format_si(current, Dimension::Current),
         format_duration(duration_s),
         match step.stripping {
@@ -521,6 +528,10 @@ pub fn galvanostatic_script(
         },
         match limit {
             Some(v) => format!(", ends at |E| >= {}", format_si(v, Dimension::Potential)),
+            None => String::new(),
+        },
+        match cut {
+            Some(v) => format!(", stops at E = {}", format_si(v, Dimension::Potential)),
             None => String::new(),
         }
     ));
@@ -544,6 +555,13 @@ pub fn galvanostatic_script(
         w.line("    breakloop");
         w.line("  endif");
         w.line(format!("  if p <= {}", w.lit(-limit)?));
+        w.line("    breakloop");
+        w.line("  endif");
+    }
+    if let Some(cut) = cut {
+        // A signed cut-off ends the step where it is reached, and only there.
+        let op = if cut >= 0.0 { ">=" } else { "<=" };
+        w.line(format!("  if p {op} {}", w.lit(cut)?));
         w.line("    breakloop");
         w.line("  endif");
     }

@@ -7,7 +7,7 @@
 //! interpreter fills a rest with open-circuit stretches and sweeps up to its planned end). A
 //! caller that knows better (a resumed run) says so with [`StepTracker::begin`].
 
-use crate::plan::{Action, Addition, EisSweep, Galvanostatic, Plan};
+use crate::plan::{Action, Addition, EisSweep, Galvanostatic, Plan, Potentiostatic, Voltammetry};
 
 /// What a request does, for matching against steps.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +15,8 @@ pub enum Request<'a> {
     Rest { duration_s: f64 },
     Eis(&'a EisSweep),
     Galvanostatic(&'a Galvanostatic),
+    Voltammetry(&'a Voltammetry),
+    Potentiostatic(&'a Potentiostatic),
     Addition(&'a Addition),
     Prompt(&'a str),
 }
@@ -85,6 +87,8 @@ fn matches(action: &Action, request: Request<'_>) -> bool {
         }
         (Action::Eis(a), Request::Eis(b)) => a == b,
         (Action::Galvanostatic(a), Request::Galvanostatic(b)) => a == b,
+        (Action::Voltammetry(a), Request::Voltammetry(b)) => a == b,
+        (Action::Potentiostatic(a), Request::Potentiostatic(b)) => a == b,
         (Action::Addition(a), Request::Addition(b)) => a == b,
         (Action::Prompt { message }, Request::Prompt(m)) => message == m,
         _ => false,

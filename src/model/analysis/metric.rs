@@ -10,6 +10,7 @@ pub struct Context<'a> {
     pub plan: &'a Plan,
     pub fits: &'a [FitSeries],
     pub traces: &'a [TraceData],
+    pub cycles: &'a [super::CycleMetrics],
 }
 
 type Named = [(String, Result<f64, NoValue>)];
@@ -103,6 +104,54 @@ pub fn evaluate(metric: &Metric, cx: &Context, named: &Named) -> Result<f64, NoV
             })
         }
         Metric::Trace { step, metric } => Ok(trace::metric(cx.plan, cx.traces, *step, *metric)?),
+        Metric::Cycle {
+            quantity,
+            half,
+            stat,
+            from_cycle,
+            to_cycle,
+        } => {
+            let word = quantity.keyword();
+            let points: Vec<(f64, f64)> = cx
+                .cycles
+                .iter()
+                .filter(|c| {
+                    from_cycle.is_none_or(|a| c.cycle >= a) && to_cycle.is_none_or(|b| c.cycle <= b)
+                })
+                .filter_map(|c| c.value(*quantity, *half).map(|v| (c.cycle as f64, v)))
+                .filter(|p| p.1.is_finite())
+                .collect();
+            match stat {
+                None => {
+                    let at = from_cycle.unwrap_or(1);
+                    points.first().map(|p| p.1).ok_or_else(|| {
+                        NoValue::NotMeasured(format!(
+                            "cycle {at} has no `{word}` (not run, or one half missing)"
+                        ))
+                    })
+                }
+                Some(stat) => {
+                    let range = match (from_cycle, to_cycle) {
+                        (Some(a), Some(b)) => format!("cycles {a} to {b}"),
+                        _ => "the cycles".to_string(),
+                    };
+                    if points.is_empty() {
+                        return Err(NoValue::NotMeasured(format!("{range} have no `{word}`")));
+                    }
+                    // A range only partly run is not judged on the cycles that exist.
+                    if let (Some(a), Some(b)) = (from_cycle, to_cycle)
+                        && points.len() < b + 1 - a
+                    {
+                        return Err(NoValue::NotMeasured(format!(
+                            "only {} of {range} have a `{word}`",
+                            points.len()
+                        )));
+                    }
+                    statistic(*stat, &points)
+                        .map_err(|e| NoValue::Failed(format!("`{word}` over {range}: {e}")))
+                }
+            }
+        }
         Metric::Thickness { capacitance, eps_r } => {
             let c = positive(evaluate(capacitance, cx, named)?, "capacitance")?;
             Ok(film::thickness_from_capacitance(c, *eps_r))

@@ -9,11 +9,13 @@
 //! caller reads run folders and writes files ([`fits_csv`] gives `fits.csv`).
 
 mod csv;
+pub mod cycles;
 mod metric;
 mod series;
 mod trace;
 
 pub use csv::fits_csv;
+pub use cycles::{CycleBuilder, CycleMetrics, HalfCycleMetrics};
 
 use crate::fit::{FittedParam, KkResidual};
 use crate::plan::{Check, FitWindow, Plan};
@@ -63,6 +65,9 @@ pub struct FitResidual {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepFit {
     pub step: usize,
+    /// The step's cycle number, inside a `repeat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<usize>,
     pub sweep: usize,
     /// Time since the series' zero (the start of its first step), s.
     pub t_s: f64,
@@ -176,6 +181,9 @@ pub struct AnalysisResult {
     /// What the simulator did not model in the run analysed (empty for measured data).
     #[serde(default)]
     pub not_modelled: Vec<String>,
+    /// Per-cycle metrics of a cycling run (galvanostatic steps inside `repeat`), in order.
+    #[serde(default)]
+    pub cycles: Vec<CycleMetrics>,
 }
 
 impl AnalysisResult {
@@ -202,10 +210,21 @@ pub fn analyze(plan: &Plan, sweeps: &[SweepData], traces: &[TraceData]) -> Analy
         .iter()
         .map(|spec| series::fit_series(plan, spec, sweeps, &mut warnings))
         .collect();
+    let mut builder = CycleBuilder::new(plan);
+    for trace in traces {
+        if !builder.wants(trace.step) {
+            continue;
+        }
+        for &(t, v, i) in &trace.samples {
+            builder.push(trace.step, t, v, i);
+        }
+    }
+    let cycles = builder.finish();
     let context = metric::Context {
         plan,
         fits: &fits,
         traces,
+        cycles: &cycles,
     };
     let mut named: Vec<(String, Result<f64, metric::NoValue>)> = Vec::new();
     let mut quantities = Vec::new();
@@ -257,6 +276,7 @@ pub fn analyze(plan: &Plan, sweeps: &[SweepData], traces: &[TraceData]) -> Analy
         expects,
         warnings,
         not_modelled: Vec::new(),
+        cycles,
     }
 }
 

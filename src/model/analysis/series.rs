@@ -60,6 +60,10 @@ pub fn fit_series(
             series.sweeps = selected
                 .iter()
                 .map(|s| failed(s, zero_s, area(plan, s.step), format!("circuit: {e}")))
+                .map(|mut f| {
+                    f.cycle = plan.steps[f.step].cycle_number();
+                    f
+                })
                 .collect();
             return series;
         }
@@ -82,6 +86,7 @@ pub fn fit_series(
         .map(|(s, result)| sweep_fit(&circuit, s, zero_s, area(plan, s.step), result))
         .collect();
     for s in series.sweeps.iter_mut() {
+        s.cycle = plan.steps[s.step].cycle_number();
         s.planned_points = planned_points(plan, s.step);
         s.incomplete = s.planned_points.is_some_and(|n| s.points < n);
     }
@@ -213,6 +218,7 @@ fn area(plan: &Plan, step: usize) -> Option<f64> {
 fn failed(s: &SweepData, zero_s: f64, area: Option<f64>, error: String) -> SweepFit {
     SweepFit {
         step: s.step,
+        cycle: None,
         sweep: s.sweep,
         t_s: s.start_s - zero_s,
         start_s: s.start_s,

@@ -49,6 +49,7 @@ fn an_incomplete_sweep_is_marked_and_left_out_of_statistics() {
         plan: &plan(),
         fits: &result.fits,
         traces: &[],
+        cycles: &[],
     };
     let mean = metric::evaluate(
         &Metric::SeriesStat {

@@ -66,6 +66,10 @@ pub fn build(data: &RunData) -> Result<Report, PlotError> {
         fit_circuit,
     };
     b.run_section();
+    if let Some(html) = super::channels::section(data) {
+        b.page.section("channels", "Channels");
+        b.page.push(&html);
+    }
     b.protocol_section();
     b.materials_section();
     b.impedance_section()?;

@@ -1,6 +1,7 @@
 //! The analyze block: fits, quantities, expects and the metric expressions inside them.
 
 use super::*;
+use crate::plan::{CycleQuantity, HalfCycle};
 
 impl Builder {
     pub(super) fn analyze(&self, pair: P<'_>) -> AnalyzeBlock {
@@ -243,6 +244,61 @@ impl Builder {
                     )),
                 }
             }
+            Rule::cycle_metric => {
+                let mut stat = None;
+                let mut quantity = None;
+                let mut half = None;
+                let mut select = None;
+                for p in kids(pair) {
+                    let s = self.span(&p);
+                    match p.as_rule() {
+                        Rule::stat => {
+                            stat = p
+                                .into_inner()
+                                .next()
+                                .map(|k| Spanned::new(stat_word(k.as_rule()), s))
+                        }
+                        Rule::cycle_word => {
+                            quantity = p
+                                .into_inner()
+                                .next()
+                                .map(|k| Spanned::new(cycle_word(k.as_rule()), s))
+                        }
+                        Rule::half => {
+                            let plate = p.into_inner().next().map(|k| k.as_rule());
+                            half = Some(Spanned::new(
+                                if plate == Some(Rule::k_plate) {
+                                    HalfCycle::Plate
+                                } else {
+                                    HalfCycle::Strip
+                                },
+                                s,
+                            ));
+                        }
+                        Rule::cycle_sel => {
+                            let numbers: Vec<_> = kids(p)
+                                .into_iter()
+                                .filter(|n| n.as_rule() == Rule::integer)
+                                .map(|n| self.number(&n))
+                                .collect();
+                            let mut numbers = numbers.into_iter();
+                            select = match (numbers.next(), numbers.next()) {
+                                (Some(a), Some(b)) => Some(Spanned::new(CycleSel::Range(a, b), s)),
+                                (Some(a), None) => Some(Spanned::new(CycleSel::At(a), s)),
+                                _ => None,
+                            };
+                        }
+                        _ => {}
+                    }
+                }
+                Metric::Cycle {
+                    stat,
+                    quantity: quantity
+                        .unwrap_or(Spanned::new(CycleQuantity::CoulombicEfficiency, span)),
+                    half,
+                    select,
+                }
+            }
             Rule::thickness_of => {
                 let mut capacitance = None;
                 let mut eps_r = None;
@@ -365,6 +421,17 @@ fn param_word(rule: Rule) -> ParamWord {
         Rule::k_re => ParamWord::Re,
         Rule::k_p => ParamWord::P,
         _ => ParamWord::R,
+    }
+}
+
+fn cycle_word(rule: Rule) -> CycleQuantity {
+    match rule {
+        Rule::k_hysteresis => CycleQuantity::Hysteresis,
+        Rule::k_capacity => CycleQuantity::Capacity,
+        Rule::k_end_overpotential => CycleQuantity::EndOverpotential,
+        Rule::k_overpotential => CycleQuantity::Overpotential,
+        Rule::k_time_to_cutoff => CycleQuantity::Duration,
+        _ => CycleQuantity::CoulombicEfficiency,
     }
 }
 

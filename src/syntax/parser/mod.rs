@@ -415,6 +415,7 @@ impl Builder {
         let mut names = Vec::new();
         let mut kind = Spanned::new(CellKindWord::Symmetric, close);
         let mut casing = None;
+        let mut coin_format = None;
         let mut statements = Vec::new();
         for p in kids(pair) {
             let span = self.span(&p);
@@ -427,13 +428,19 @@ impl Builder {
                     let word = match p.into_inner().next().map(|k| k.as_rule()) {
                         Some(Rule::k_three_electrode) => CellKindWord::ThreeElectrode,
                         Some(Rule::k_soak_vial) => CellKindWord::SoakVial,
+                        Some(Rule::k_asymmetric) => CellKindWord::Asymmetric,
                         _ => CellKindWord::Symmetric,
                     };
                     kind = Spanned::new(word, span);
                     continue;
                 }
                 Rule::casing => {
+                    coin_format = kids(p.clone())
+                        .into_iter()
+                        .find(|q| q.as_rule() == Rule::coin_format)
+                        .map(|q| self.text(&q));
                     let word = match p.into_inner().next().map(|k| k.as_rule()) {
+                        Some(Rule::k_coin) => CasingWord::Coin,
                         Some(Rule::k_pouch) => CasingWord::Pouch,
                         Some(Rule::k_glass) => CasingWord::Glass,
                         Some(Rule::k_vial) => CasingWord::Vial,
@@ -521,6 +528,20 @@ impl Builder {
                 }
                 Rule::compartment => CellStmt::Compartment(self.first_quantity(p)),
                 Rule::normalise => CellStmt::NormaliseByWetted,
+                Rule::cell_temperature => CellStmt::Temperature(self.first_quantity(p)),
+                Rule::spring => CellStmt::Spring(
+                    kids(p)
+                        .into_iter()
+                        .find(|q| matches!(q.as_rule(), Rule::string | Rule::ident))
+                        .map(|q| {
+                            if q.as_rule() == Rule::string {
+                                self.string(q)
+                            } else {
+                                self.text(&q)
+                            }
+                        })
+                        .unwrap_or_default_spanned(),
+                ),
                 _ => continue,
             };
             statements.push(Spanned::new(stmt, span));
@@ -528,6 +549,7 @@ impl Builder {
         CellDef {
             names,
             kind,
+            coin_format,
             casing,
             statements,
             close,

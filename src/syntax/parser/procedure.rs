@@ -193,6 +193,102 @@ impl Builder {
                     .map(|p| self.string(p))
                     .unwrap_or(Spanned::new(String::new(), span)),
             ),
+            Rule::voltammetry => {
+                let mut shape = Spanned::new(SweepWord::Cv, span);
+                let mut clauses = Vec::new();
+                for p in all(pair) {
+                    let s = self.span(&p);
+                    let clause = match p.as_rule() {
+                        Rule::k_cv => {
+                            shape = Spanned::new(SweepWord::Cv, s);
+                            continue;
+                        }
+                        Rule::k_lsv => {
+                            shape = Spanned::new(SweepWord::Lsv, s);
+                            continue;
+                        }
+                        Rule::sweep_path => SweepClause::Path(
+                            kids(p)
+                                .into_iter()
+                                .filter(|q| q.as_rule() == Rule::quantity)
+                                .map(|q| self.quantity(q))
+                                .collect(),
+                        ),
+                        Rule::scan_rate => SweepClause::Rate(self.first_quantity(p)),
+                        Rule::sweep_step => SweepClause::Step(self.first_quantity(p)),
+                        Rule::sweep_cycles => SweepClause::Cycles(
+                            kids(p)
+                                .into_iter()
+                                .find(|q| q.as_rule() == Rule::integer)
+                                .map_or_else(|| empty_number(s), |q| self.number(&q)),
+                        ),
+                        Rule::measure_vs => SweepClause::Vs(self.vs(&p)),
+                        _ => continue,
+                    };
+                    clauses.push(Spanned::new(clause, s));
+                }
+                StepKind::Voltammetry { shape, clauses }
+            }
+            Rule::potentiostatic => {
+                let mut at = None;
+                let mut clauses = Vec::new();
+                for p in kids(pair) {
+                    let s = self.span(&p);
+                    let clause = match p.as_rule() {
+                        Rule::hold_at => {
+                            at = Some(self.first_quantity(p));
+                            continue;
+                        }
+                        Rule::stop_for => HoldClause::For(self.first_time(p)),
+                        Rule::hold_until => {
+                            let crossing = if has(&p, Rule::k_above) {
+                                Some(CrossingWord::Above)
+                            } else if has(&p, Rule::k_below) {
+                                Some(CrossingWord::Below)
+                            } else {
+                                None
+                            };
+                            let mut value = None;
+                            let mut max = None;
+                            for q in kids(p) {
+                                match q.as_rule() {
+                                    Rule::quantity => value = Some(self.quantity(q)),
+                                    Rule::time => max = Some(self.time(q)),
+                                    _ => {}
+                                }
+                            }
+                            HoldClause::Until {
+                                crossing,
+                                value: value.unwrap_or_else(empty_quantity),
+                                max: max.unwrap_or_else(empty_time),
+                            }
+                        }
+                        Rule::sample => HoldClause::Sample(self.first_time(p)),
+                        Rule::measure_vs => HoldClause::Vs(self.vs(&p)),
+                        _ => continue,
+                    };
+                    clauses.push(Spanned::new(clause, s));
+                }
+                StepKind::Potentiostatic {
+                    at: at.unwrap_or_else(empty_quantity),
+                    clauses,
+                }
+            }
+            Rule::set_temperature => {
+                let mut value = None;
+                let mut settle = None;
+                for p in kids(pair) {
+                    match p.as_rule() {
+                        Rule::quantity => value = Some(self.quantity(p)),
+                        Rule::time => settle = Some(self.time(p)),
+                        _ => {}
+                    }
+                }
+                StepKind::Temperature {
+                    value: value.unwrap_or_else(empty_quantity),
+                    settle,
+                }
+            }
             Rule::repeat => {
                 let (steps, close) = self.steps_and_close(&pair);
                 let count = kids(pair)

@@ -36,8 +36,11 @@ impl LoopSink<'_> {
     fn var_type(&self, name: &str) -> &'static str {
         let position = self.names.iter().position(|n| n == name);
         match (self.kind, position) {
-            (LoopKind::Ocp, Some(0)) | (LoopKind::Cp, Some(0)) => "ab",
-            (LoopKind::Cp, Some(1)) => "ba",
+            (
+                LoopKind::Ocp | LoopKind::Cp | LoopKind::Cv | LoopKind::Lsv | LoopKind::Ca,
+                Some(0),
+            ) => "ab",
+            (LoopKind::Cp | LoopKind::Cv | LoopKind::Lsv | LoopKind::Ca, Some(1)) => "ba",
             (LoopKind::Eis, Some(0)) => "dc",
             (LoopKind::Eis, Some(1)) => "cc",
             (LoopKind::Eis, Some(2)) => "cd",
@@ -145,8 +148,9 @@ impl Sink for LoopSink<'_> {
         // A device samples a timed loop at interval, 2·interval…: a source's sample at the
         // loop's start has no counterpart on the device.
         let at_start = matches!(reading, Reading::Ocv { t_s, .. } | Reading::Galvano { t_s, .. }
+            | Reading::Potentiostatic { t_s, .. }
             if t_s <= self.loop_start_s + 1e-9);
-        if at_start && matches!(self.kind, LoopKind::Ocp | LoopKind::Cp) {
+        if at_start && !matches!(self.kind, LoopKind::Eis) {
             return Ok(Flow::Continue);
         }
         let (t_s, values): (f64, Vec<Val>) = match (self.kind, reading) {
@@ -179,6 +183,15 @@ impl Sink for LoopSink<'_> {
                     t_s,
                     potential_v,
                     current_a,
+                },
+            ) => (t_s, vec![Val::Num(potential_v), Val::Num(current_a)]),
+            (
+                LoopKind::Cv | LoopKind::Lsv | LoopKind::Ca,
+                Reading::Potentiostatic {
+                    t_s,
+                    potential_v,
+                    current_a,
+                    ..
                 },
             ) => (t_s, vec![Val::Num(potential_v), Val::Num(current_a)]),
             // Warnings, raw lines and readings of other kinds are not device output.

@@ -18,8 +18,14 @@ use super::loop_sink::LoopSink;
 use super::program::{LoopKind, MeasLoop, Program, Stmt, literal};
 use super::wire::Wire;
 use crate::instrument::methodscript::script::{Amplitude, Header};
-use crate::instrument::{EisRequest, GalvanoRequest, Instrument, InstrumentError, RestRequest};
-use crate::plan::{Bias, Cell, EisSweep, Galvanostatic, Plan, Role, StopCondition};
+use crate::instrument::{
+    EisRequest, GalvanoRequest, Instrument, InstrumentError, PotentiostaticRequest, RestRequest,
+    VoltammetryRequest,
+};
+use crate::plan::{
+    Bias, Cell, EisSweep, Galvanostatic, HoldStop, Plan, Potentiostatic, Role, StopCondition,
+    SweepShape, Voltammetry,
+};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -282,6 +288,91 @@ impl<'a, I: Instrument> Machine<'a, I> {
                     "a galvanostatic loop needs galvanostatic mode",
                 )));
             }
+            LoopKind::Cv | LoopKind::Lsv | LoopKind::Ca if !self.cell_on => {
+                return Ok(Some(error(
+                    "4027",
+                    "a potentiostatic loop needs the cell on",
+                )));
+            }
+            LoopKind::Cv | LoopKind::Lsv | LoopKind::Ca
+                if self.mode != Some(caps.potentiostatic_mode) =>
+            {
+                return Ok(Some(error(
+                    "4004",
+                    "a potentiostatic loop needs potentiostatic mode",
+                )));
+            }
+            LoopKind::Cv | LoopKind::Lsv => {
+                let (start, rate) = (
+                    self.num(&a[2]),
+                    self.num(&a[if meas.kind == LoopKind::Cv { 6 } else { 5 }]),
+                );
+                let step_v = self.num(&a[if meas.kind == LoopKind::Cv { 5 } else { 4 }]);
+                let shape = if meas.kind == LoopKind::Cv {
+                    SweepShape::Cyclic {
+                        vertex1_v: self.num(&a[3]),
+                        vertex2_v: self.num(&a[4]),
+                        cycles: self.num(&a[7]).round().max(1.0) as usize,
+                    }
+                } else {
+                    SweepShape::Linear {
+                        end_v: self.num(&a[3]),
+                    }
+                };
+                let points: Vec<f64> = match shape {
+                    SweepShape::Linear { end_v } => vec![start, end_v],
+                    SweepShape::Cyclic {
+                        vertex1_v,
+                        vertex2_v,
+                        ..
+                    } => vec![start, vertex1_v, vertex2_v, start],
+                };
+                let span_per_cycle_v: f64 = points.windows(2).map(|w| (w[1] - w[0]).abs()).sum();
+                if !(rate > 0.0 && step_v > 0.0 && span_per_cycle_v > 0.0)
+                    || points.iter().any(|v| v.abs() > caps.max_potential_v)
+                {
+                    return Ok(Some(error(
+                        "000F",
+                        "potential, step or scan rate out of range",
+                    )));
+                }
+                let cycles = match shape {
+                    SweepShape::Cyclic { cycles, .. } => cycles,
+                    SweepShape::Linear { .. } => 1,
+                };
+                let sample_interval_s = step_v / rate;
+                let duration_s = span_per_cycle_v * cycles as f64 / rate;
+                Source::Voltammetry(Voltammetry {
+                    shape,
+                    start_v: start,
+                    scan_rate_v_per_s: rate,
+                    step_v,
+                    sample_interval_s,
+                    points: (duration_s / sample_interval_s).round().max(1.0) as usize,
+                    connection,
+                    area_cm2: cell.normalising_area_cm2,
+                    span_per_cycle_v,
+                })
+            }
+            LoopKind::Ca => {
+                let potential_v = self.num(&a[2]);
+                if potential_v.abs() > caps.max_potential_v {
+                    return Ok(Some(error("000F", "potential out of range")));
+                }
+                let (interval, duration) = (self.num(&a[3]), self.num(&a[4]));
+                Source::Potentiostatic(
+                    Potentiostatic {
+                        potential_v,
+                        connection,
+                        stop: HoldStop::Duration {
+                            duration_s: duration,
+                        },
+                        sample_interval_s: interval,
+                        area_cm2: cell.normalising_area_cm2,
+                    },
+                    duration,
+                )
+            }
             LoopKind::Ocp => {
                 // The loop variable holds "the open-circuit potential" even when nothing is
                 // sampled, so a DC level built from it stays relative to open circuit.
@@ -374,7 +465,7 @@ impl<'a, I: Instrument> Machine<'a, I> {
             .take(match meas.kind {
                 LoopKind::Ocp => 1,
                 LoopKind::Eis => 3,
-                LoopKind::Cp => 2,
+                LoopKind::Cp | LoopKind::Cv | LoopKind::Lsv | LoopKind::Ca => 2,
             })
             .cloned()
             .collect();
@@ -410,6 +501,27 @@ impl<'a, I: Instrument> Machine<'a, I> {
                 sink.amplitude = sweep.amplitude_v_rms;
                 self.runtime
                     .block_on(source.eis(EisRequest { cell, sweep }, &mut sink))
+            }
+            Source::Voltammetry(step) => self.runtime.block_on(source.voltammetry(
+                VoltammetryRequest {
+                    cell,
+                    step,
+                    temperature_c: None,
+                    max_abs_current_a: None,
+                },
+                &mut sink,
+            )),
+            Source::Potentiostatic(step, duration_s) => {
+                self.runtime.block_on(source.potentiostatic(
+                    PotentiostaticRequest {
+                        cell,
+                        step,
+                        duration_s: *duration_s,
+                        temperature_c: None,
+                        max_abs_current_a: None,
+                    },
+                    &mut sink,
+                ))
             }
             Source::Galvanostatic(step, duration_s) => self.runtime.block_on(source.galvanostatic(
                 GalvanoRequest {
@@ -457,4 +569,6 @@ enum Source {
     },
     Eis(EisSweep),
     Galvanostatic(Galvanostatic, f64),
+    Voltammetry(Voltammetry),
+    Potentiostatic(Potentiostatic, f64),
 }

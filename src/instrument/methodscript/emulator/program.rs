@@ -50,6 +50,13 @@ pub enum LoopKind {
     Eis,
     /// `meas_loop_cp E I i_dc t_interval t_run`
     Cp,
+    /// `meas_loop_cv E I e_begin e_vtx1 e_vtx2 e_step scan_rate [nscans(N)]` (the scan count
+    /// is kept as an eighth argument, `1i` when absent)
+    Cv,
+    /// `meas_loop_lsv E I e_begin e_end e_step scan_rate`
+    Lsv,
+    /// `meas_loop_ca E I e_dc t_interval t_run`
+    Ca,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +147,19 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
             continue;
         }
         let words: Vec<&str> = text.split_whitespace().collect();
-        let args: Vec<String> = words[1..].iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = words[1..].iter().map(|s| s.to_string()).collect();
+        if words[0] == "meas_loop_cv" {
+            // `nscans(N)` is an option, not a variable: keep N as the last argument.
+            let scans = match args.last().and_then(|a| a.strip_prefix("nscans(")) {
+                Some(rest) => {
+                    let n = rest.strip_suffix(')').ok_or(err("4004"))?.to_string();
+                    args.pop();
+                    n
+                }
+                None => "1i".to_string(),
+            };
+            args.push(scans);
+        }
         let need = |n: usize| {
             if args.len() == n {
                 Ok(())
@@ -206,10 +225,14 @@ pub fn load(lines: &[String]) -> Result<Program, LoadError> {
                 command: command.to_string(),
                 args,
             },
-            "meas_loop_ocp" | "meas_loop_eis" | "meas_loop_cp" => {
+            "meas_loop_ocp" | "meas_loop_eis" | "meas_loop_cp" | "meas_loop_cv"
+            | "meas_loop_lsv" | "meas_loop_ca" => {
                 let (kind, n) = match words[0] {
                     "meas_loop_ocp" => (LoopKind::Ocp, 3),
                     "meas_loop_eis" => (LoopKind::Eis, 8),
+                    "meas_loop_cv" => (LoopKind::Cv, 8),
+                    "meas_loop_lsv" => (LoopKind::Lsv, 6),
+                    "meas_loop_ca" => (LoopKind::Ca, 5),
                     _ => (LoopKind::Cp, 5),
                 };
                 need(n)?;
