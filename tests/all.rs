@@ -6,6 +6,7 @@ mod report_support;
 
 mod channels;
 mod cli_run;
+mod data_real;
 mod device_resume;
 mod dry_run;
 mod export_event_model;

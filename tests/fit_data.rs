@@ -65,7 +65,7 @@ fn mismatched_columns() {
 fn missing_column() {
     insta::assert_snapshot!(error(
         "columns.csv",
-        "frequency,modulus,phase\n100,1,-1\n10,2,-2\n"
+        "frequency,gain,offset\n100,1,-1\n10,2,-2\n"
     ));
 }
 

@@ -13,6 +13,18 @@ pub enum Role {
     /// The header says the column holds −Z'' (`-Im(Z)`, `-Z''`).
     NegImag,
     Spectrum,
+    /// Time stamp of the point (s).
+    Time,
+    /// DC potential during the point (V).
+    Potential,
+    /// DC current during the point (A).
+    Current,
+    /// |Z| (Ω), with [`Role::Phase`] when the file is polar.
+    Modulus,
+    /// Phase of Z (radians after the factor).
+    Phase,
+    /// The header says the column holds −phase.
+    NegPhase,
 }
 
 /// A recognised column: its index, role and the factor to Hz or Ω.
@@ -25,10 +37,22 @@ pub struct Column {
     pub areal: bool,
 }
 
+impl Column {
+    /// A column at `index` with no unit factor.
+    pub fn plain(index: usize, role: Role) -> Column {
+        Column {
+            index,
+            role,
+            factor: 1.0,
+            areal: false,
+        }
+    }
+}
+
 const FREQUENCY: &[&str] = &["freq", "frequency", "f", "freq.", "frequencies"];
 const REAL: &[&str] = &[
     "z'", "z′", "zreal", "z_real", "z.real", "re(z)", "rez", "re_z", "zre", "z_re", "real", "zr",
-    "z_r", "re", "realz", "real(z)", "zprime", "z1",
+    "z_r", "re", "realz", "real(z)", "zprime", "z1", "z'(a)",
 ];
 const IMAG: &[&str] = &[
     "z''",
@@ -51,6 +75,9 @@ const IMAG: &[&str] = &[
     "imag(z)",
     "zdoubleprime",
     "z2",
+    "z''(b)",
+    "zimg",
+    "imaginary",
 ];
 /// Preferred first: an explicit spectrum column, then EC-Lab's `z cycle`, then `cycle number`.
 const SPECTRUM: &[&str] = &[
@@ -62,6 +89,33 @@ const SPECTRUM: &[&str] = &[
     "loop",
 ];
 
+const TIME: &[&str] = &["time", "t", "elapsedtime", "time(sec)", "timestamp"];
+const POTENTIAL: &[&str] = &[
+    "edc",
+    "vdc",
+    "e",
+    "ewe",
+    "<ewe>",
+    "potential",
+    "bias",
+    "dcpotential",
+    "e_dc",
+    "ecell",
+];
+const CURRENT: &[&str] = &["idc", "i", "<i>", "current", "dccurrent", "i_dc"];
+const MODULUS: &[&str] = &[
+    "|z|", "z", "mod(z)", "zmod", "modz", "modulus", "abs(z)", "|z|(ohm)",
+];
+const PHASE: &[&str] = &[
+    "phase",
+    "phase(z)",
+    "zphz",
+    "phz",
+    "phi",
+    "phaseangle",
+    "theta",
+];
+
 /// Unit suffixes of snake_case column names, longest first.
 const SNAKE_UNITS: &[(&str, &str)] = &[
     ("_kohm_cm2", "kOhm cm2"),
@@ -71,6 +125,11 @@ const SNAKE_UNITS: &[(&str, &str)] = &[
     ("_khz", "kHz"),
     ("_mhz", "mHz"),
     ("_hz", "Hz"),
+];
+
+/// Unit spellings of vendor headers that the units table does not know.
+const EXTRA_UNITS: &[&str] = &[
+    "ohm", "ohms", "deg", "deg.", "°", "degree", "degrees", "rad", "sec", "s",
 ];
 
 /// Splits a header cell into a normalised name and the unit it states, if any.
@@ -86,7 +145,9 @@ fn name_and_unit(cell: &str) -> (String, Option<String>) {
         if cell.ends_with(close) && open > 0 {
             let inside = &cell[open + 1..cell.len() - 1];
             // `Re(Z)` is a name, `Z' (Ohm)` a unit: only known units are taken off.
-            if units::lookup(inside).is_some() || inside.eq_ignore_ascii_case("ohm") {
+            if units::lookup(inside).is_some()
+                || EXTRA_UNITS.contains(&inside.to_ascii_lowercase().as_str())
+            {
                 unit = Some(inside.to_string());
                 name = cell[..open].to_string();
             }
@@ -125,18 +186,45 @@ pub fn classify(index: usize, cell: &str) -> Option<Column> {
         Some(rest) => (true, rest.to_string()),
         None => (false, name.clone()),
     };
-    let role = if FREQUENCY.contains(&bare.as_str()) && !negated {
+    let b = bare.as_str();
+    let role = if FREQUENCY.contains(&b) && !negated {
         Role::Frequency
-    } else if REAL.contains(&bare.as_str()) && !negated {
+    } else if REAL.contains(&b) {
+        // `-Z'` holds −Z': a real column with factor −1.
         Role::Real
-    } else if IMAG.contains(&bare.as_str()) {
+    } else if IMAG.contains(&b) {
         if negated { Role::NegImag } else { Role::Imag }
-    } else if SPECTRUM.contains(&bare.as_str()) && !negated {
+    } else if SPECTRUM.contains(&b) && !negated {
         Role::Spectrum
+    } else if TIME.contains(&b) && !negated {
+        Role::Time
+    } else if POTENTIAL.contains(&b) && !negated {
+        Role::Potential
+    } else if CURRENT.contains(&b) && !negated {
+        Role::Current
+    } else if MODULUS.contains(&b) && !negated {
+        Role::Modulus
+    } else if PHASE.contains(&b) {
+        if negated { Role::NegPhase } else { Role::Phase }
     } else {
         return None;
     };
+    let unit_word = unit.as_deref().map(|u| u.trim().to_ascii_lowercase());
+    let sign = if negated && role == Role::Real {
+        -1.0
+    } else {
+        1.0
+    };
     let (factor, areal) = match (role, unit.as_deref().and_then(units::lookup)) {
+        (Role::Phase | Role::NegPhase, _) => match unit_word.as_deref() {
+            Some("rad") => (1.0, false),
+            _ => (std::f64::consts::PI / 180.0, false),
+        },
+        (Role::Time, Some(u)) if u.dimension == Dimension::Time => (u.factor, false),
+        (Role::Potential, Some(u)) if u.dimension == Dimension::Potential => (u.factor, false),
+        (Role::Current, Some(u)) if u.dimension == Dimension::Current => (u.factor, false),
+        (Role::Modulus, Some(u)) if u.dimension == Dimension::Resistance => (u.factor, false),
+        (Role::Modulus, Some(u)) if u.dimension == Dimension::ArealResistance => (u.factor, true),
         (Role::Frequency, Some(u)) if u.dimension == Dimension::Frequency => (u.factor, false),
         (Role::Real | Role::Imag | Role::NegImag, Some(u))
             if u.dimension == Dimension::Resistance =>
@@ -153,7 +241,7 @@ pub fn classify(index: usize, cell: &str) -> Option<Column> {
     Some(Column {
         index,
         role,
-        factor,
+        factor: factor * sign,
         areal,
     })
 }
@@ -166,16 +254,22 @@ pub fn recognise(cells: &[&str]) -> Vec<Column> {
         .filter_map(|(i, c)| classify(i, c))
         .collect();
     let mut out: Vec<Column> = Vec::new();
-    for role in [Role::Frequency, Role::Real] {
+    for role in [
+        Role::Frequency,
+        Role::Real,
+        Role::Time,
+        Role::Potential,
+        Role::Current,
+        Role::Modulus,
+    ] {
         if let Some(c) = all.iter().find(|c| c.role == role) {
             out.push(*c);
         }
     }
-    if let Some(c) = all
-        .iter()
-        .find(|c| matches!(c.role, Role::Imag | Role::NegImag))
-    {
-        out.push(*c);
+    for roles in [[Role::Imag, Role::NegImag], [Role::Phase, Role::NegPhase]] {
+        if let Some(c) = all.iter().find(|c| roles.contains(&c.role)) {
+            out.push(*c);
+        }
     }
     let spectrum = SPECTRUM.iter().find_map(|want| {
         all.iter()
@@ -194,6 +288,11 @@ pub fn spellings_help(what: Role) -> String {
         Role::Real => REAL,
         Role::Imag | Role::NegImag => IMAG,
         Role::Spectrum => SPECTRUM,
+        Role::Time => TIME,
+        Role::Potential => POTENTIAL,
+        Role::Current => CURRENT,
+        Role::Modulus => MODULUS,
+        Role::Phase | Role::NegPhase => PHASE,
     };
     let shown: Vec<String> = list.iter().take(6).map(|s| format!("`{s}`")).collect();
     format!(
@@ -223,6 +322,7 @@ mod tests {
             [
                 (0, Role::Frequency),
                 (1, Role::Real),
+                (3, Role::Modulus),
                 (2, Role::NegImag),
                 (5, Role::Spectrum)
             ]

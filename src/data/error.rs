@@ -1,13 +1,97 @@
 //! What can be wrong with an impedance data file. Every case names the file and the line
 //! (through the source snippet and in the message) and says what to do.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use std::sync::Arc;
 use thiserror::Error;
 
 /// The file text shared by all diagnostics about one file (behind an `Arc`, which keeps each
 /// error small and the text shared).
-pub type Source = Arc<NamedSource<Arc<str>>>;
+pub type Source = Arc<Snippet>;
+
+/// At most this many characters of a file are shown in a diagnostic.
+pub const MAX_ECHO: usize = 200;
+
+/// A file's text as diagnostics see it: only the labelled line, at most [`MAX_ECHO`]
+/// characters of it, without context lines (a binary or one-line JSON file must not flood
+/// the terminal).
+#[derive(Debug)]
+pub struct Snippet {
+    name: String,
+    text: Arc<str>,
+}
+
+impl Snippet {
+    pub fn new(name: &str, text: Arc<str>) -> Snippet {
+        Snippet {
+            name: name.to_string(),
+            text,
+        }
+    }
+
+    /// The window shown for a span starting at `offset`: its line, cut to [`MAX_ECHO`]
+    /// characters (starting at the span when the span lies further right).
+    pub fn window(&self, offset: usize) -> (usize, usize) {
+        let t = &*self.text;
+        let offset = floor_boundary(t, offset.min(t.len()));
+        let line_start = t[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = t[offset..].find('\n').map_or(t.len(), |i| offset + i);
+        let cut = |from: usize| {
+            let end = t[from..line_end]
+                .char_indices()
+                .nth(MAX_ECHO)
+                .map_or(line_end, |(i, _)| from + i);
+            (from, end)
+        };
+        let (a, b) = cut(line_start);
+        if offset <= b { (a, b) } else { cut(offset) }
+    }
+}
+
+fn floor_boundary(t: &str, mut i: usize) -> usize {
+    while i > 0 && !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let t = &*self.text;
+        if span.offset() > t.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let (mut a, b) = self.window(span.offset());
+        if before == 0 && after == 0 {
+            // Asked for the span alone (miette's "file:line:column" header): start at it.
+            a = floor_boundary(t, span.offset().clamp(a, b));
+        }
+        let line = t[..a].matches('\n').count();
+        let line_start = t[..a].rfind('\n').map_or(0, |i| i + 1);
+        let column = t[line_start..a].chars().count();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &t.as_bytes()[a..b],
+            (a, b - a).into(),
+            line,
+            column,
+            1,
+        )))
+    }
+}
+
+/// A field as a diagnostic quotes it: at most 60 characters.
+pub fn quote(field: &str) -> String {
+    match field.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &field[..i]),
+        None => field.to_string(),
+    }
+}
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum DataError {
@@ -15,11 +99,35 @@ pub enum DataError {
     #[diagnostic(code(mgp::data::io))]
     Io { path: String, message: String },
 
+    #[error("`{path}`: unsupported format: looks like {looks_like}")]
+    #[diagnostic(code(mgp::data::unsupported), help("export as {export}"))]
+    Unsupported {
+        path: String,
+        looks_like: String,
+        export: String,
+    },
+
+    #[error("`{path}` is not impedance data: {what}")]
+    #[diagnostic(code(mgp::data::not_impedance), help("{help}"))]
+    NotImpedance {
+        path: String,
+        what: String,
+        help: String,
+    },
+
+    #[error("`{path}`: {message}")]
+    #[diagnostic(code(mgp::data::malformed), help("{help}"))]
+    Malformed {
+        path: String,
+        message: String,
+        help: String,
+    },
+
     #[error("`{path}` holds no impedance data")]
     #[diagnostic(
         code(mgp::data::empty),
         help(
-            "expected rows of frequency, Z' and Z'' (CSV, with or without a header) or an EC-Lab .mpt export"
+            "expected rows of frequency, Z' and Z''; a vendor file without rows was saved before its first point"
         )
     )]
     Empty {
@@ -73,7 +181,9 @@ pub enum DataError {
         span: SourceSpan,
     },
 
-    #[error("{path}:{line}: frequency {value} Hz appears twice in spectrum {spectrum}")]
+    #[error(
+        "{path}:{line}: frequency {value} Hz appears twice in spectrum {spectrum} (first on line {first_line})"
+    )]
     #[diagnostic(
         code(mgp::data::duplicate_frequency),
         help("several sweeps in one file need a `spectrum` or `cycle` column to tell them apart")
@@ -83,6 +193,7 @@ pub enum DataError {
         line: usize,
         value: f64,
         spectrum: String,
+        first_line: usize,
         #[source_code]
         src: Source,
         #[label("first here")]

@@ -1,4 +1,7 @@
-//! Data files: impedance spectra from CSV (with or without a header) and EC-Lab `.mpt`.
+//! Data files: impedance spectra from CSV (with or without a header, after a preamble), and
+//! the vendors' own formats: EC-Lab/BT-Lab `.mpt` and binary `.mpr`, Gamry `.DTA`, ZPlot/ZView
+//! `.z`, Autolab `.dfr`, VersaStudio `.par`, Ivium `.idf`/`.ids`, PalmSens `.pssession`, CH
+//! Instruments and Parstat text, spreadsheets and column-wise JSON. [`sniff`] picks the reader.
 //!
 //! Takes a path (or bytes and a name) and [`ReadOptions`]; gives an [`ImpedanceFile`] holding
 //! one or more [`Spectrum`]s (split by a `spectrum`/`cycle` column, EC-Lab cycles, or a sweep
@@ -8,10 +11,20 @@
 
 mod columns;
 mod csv;
+mod dfr;
 mod error;
+mod gamry;
+mod header;
+mod ivium;
+mod json;
+mod mpr;
 mod mpt;
+mod par;
+mod pssession;
+mod sniff;
 mod table;
 mod text;
+mod zplot;
 
 pub use error::DataError;
 
@@ -34,8 +47,35 @@ pub struct Spectrum {
     pub frequencies_hz: Vec<f64>,
     /// Ω, or Ω·cm² when the file's header says so ([`ImpedanceFile::areal`]).
     pub z_ohm: Vec<Complex64>,
-    /// 1-based source line of each point.
+    /// 1-based source line of each point (for binary formats: the row of the table the
+    /// reader made of the records, as diagnostics show it).
     pub lines: Vec<usize>,
+    /// Time stamp of each point (s, from the file's own origin), when the file has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_s: Option<Vec<f64>>,
+    /// DC potential during each point (V), when the file has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dc_potential_v: Option<Vec<f64>>,
+    /// DC current during each point (A), when the file has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dc_current_a: Option<Vec<f64>>,
+}
+
+/// What the file says about itself (each field only when the file says it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technique: Option<String>,
+    /// Electrode area (cm²) as the file records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_cm2: Option<f64>,
+    /// Start of the measurement as the file writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
 }
 
 /// The file formats recognised.
@@ -45,6 +85,39 @@ pub enum Format {
     CsvWithHeader,
     CsvHeaderless,
     EcLabMpt,
+    BioLogicMpr,
+    GamryDta,
+    ZPlot,
+    AutolabDfr,
+    VersaStudioPar,
+    Ivium,
+    PalmSensSession,
+    ChInstruments,
+    Parstat,
+    Spreadsheet,
+    Json,
+}
+
+impl Format {
+    /// The name users know the format by.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::CsvWithHeader => "CSV with a header",
+            Format::CsvHeaderless => "CSV of frequency, Z', Z''",
+            Format::EcLabMpt => "BioLogic EC-Lab/BT-Lab text (.mpt)",
+            Format::BioLogicMpr => "BioLogic binary (.mpr)",
+            Format::GamryDta => "Gamry (.DTA)",
+            Format::ZPlot => "ZPlot/ZView (.z)",
+            Format::AutolabDfr => "Autolab FRA (.dfr)",
+            Format::VersaStudioPar => "VersaStudio (.par)",
+            Format::Ivium => "Ivium (.idf/.ids)",
+            Format::PalmSensSession => "PalmSens PSTrace session (.pssession)",
+            Format::ChInstruments => "CH Instruments text",
+            Format::Parstat => "Parstat text",
+            Format::Spreadsheet => "spreadsheet (.xlsx/.ods)",
+            Format::Json => "column-wise JSON",
+        }
+    }
 }
 
 /// A read file.
@@ -57,6 +130,8 @@ pub struct ImpedanceFile {
     pub areal: bool,
     /// What was inferred (sign convention, dropped points).
     pub notes: Vec<String>,
+    #[serde(default)]
+    pub metadata: Metadata,
 }
 
 /// Reads an impedance file from disk.
@@ -71,28 +146,56 @@ pub fn read_file(path: &Path, options: &ReadOptions) -> Result<ImpedanceFile, Da
 
 /// Reads impedance data from bytes; `name` is used in diagnostics.
 pub fn parse(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<ImpedanceFile, DataError> {
-    let text = text::Text::decode(name, bytes);
-    let (layout, format) = if mpt::is_mpt(&text) {
-        (mpt::layout(&text)?, Format::EcLabMpt)
-    } else {
-        let (layout, header) = csv::layout(&text, 0)?;
-        (
+    sniff::read(name, bytes, options)
+}
+
+/// A reader's result before the table step: the text (the file's, or the table a reader
+/// made of a binary or JSON file), where its numbers are, and what the file says.
+pub(crate) struct Read {
+    pub text: text::Text,
+    pub layout: table::Layout,
+    pub format: Format,
+    pub metadata: Metadata,
+    pub notes: Vec<String>,
+}
+
+impl Read {
+    pub fn new(text: text::Text, layout: table::Layout, format: Format) -> Read {
+        Read {
+            text,
             layout,
-            if header {
-                Format::CsvWithHeader
-            } else {
-                Format::CsvHeaderless
-            },
-        )
-    };
-    let tabled = table::build(&text, &layout, options)?;
-    Ok(ImpedanceFile {
-        path: name.to_string(),
-        format,
-        spectra: tabled.spectra,
-        areal: tabled.areal,
-        notes: tabled.notes,
-    })
+            format,
+            metadata: Metadata::default(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn finish(self, options: &ReadOptions) -> Result<ImpedanceFile, DataError> {
+        let tabled = table::build(&self.text, &self.layout, options)?;
+        let mut metadata = self.metadata;
+        // An empty field or an area of 0 is a setting left blank, not knowledge.
+        for field in [
+            &mut metadata.instrument,
+            &mut metadata.technique,
+            &mut metadata.started,
+            &mut metadata.software,
+        ] {
+            if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *field = None;
+            }
+        }
+        metadata.area_cm2 = metadata.area_cm2.filter(|a| *a > 0.0 && a.is_finite());
+        let mut notes = self.notes;
+        notes.extend(tabled.notes);
+        Ok(ImpedanceFile {
+            path: self.text.path.clone(),
+            format: self.format,
+            spectra: tabled.spectra,
+            areal: tabled.areal,
+            notes,
+            metadata,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -3,15 +3,50 @@
 //! (`freq/Hz`, `Re(Z)/Ohm`, `-Im(Z)/Ohm`, `cycle number`…), then the data. The file is in the
 //! Windows code page and may use decimal commas; both are handled by [`super::text`].
 
-use super::columns::{self, Role};
 use super::error::DataError;
+use super::header;
 use super::table::Layout;
 use super::text::{Delimiter, Text};
 
-pub const MAGIC: &str = "EC-Lab ASCII FILE";
+/// First lines of EC-Lab's and BT-Lab's text exports.
+pub const MAGIC: [&str; 2] = ["EC-Lab ASCII FILE", "BT-Lab ASCII FILE"];
 
 pub fn is_mpt(text: &Text) -> bool {
-    !text.lines.is_empty() && text.line(0).trim_start().starts_with(MAGIC)
+    !text.lines.is_empty()
+        && MAGIC
+            .iter()
+            .any(|m| text.line(0).trim_start().starts_with(m))
+}
+
+/// What the settings lines say: technique (line 4), electrode area, device.
+pub fn metadata(text: &Text) -> super::Metadata {
+    let mut m = super::Metadata::default();
+    let header = text.lines.len().min(200);
+    for i in 1..header {
+        let line = text.line(i).trim();
+        if i == 3 && !line.is_empty() && !line.contains(':') {
+            m.technique = Some(line.to_string());
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.starts_with("Electrode surface area") {
+            let v = value.split_whitespace().next().unwrap_or("");
+            m.area_cm2 = super::text::number(v, true).ok();
+        } else if key == "Acquisition started on" {
+            m.started = Some(value.to_string());
+        } else if key == "Device" || (key == "Run on channel" && m.instrument.is_none()) {
+            m.instrument = Some(value.to_string());
+        }
+    }
+    m.software = Some(
+        text.line(0)
+            .trim()
+            .trim_end_matches(" ASCII FILE")
+            .to_string(),
+    );
+    m
 }
 
 pub fn layout(text: &Text) -> Result<Layout, DataError> {
@@ -41,7 +76,7 @@ pub fn layout(text: &Text) -> Result<Layout, DataError> {
         .ok_or_else(|| {
             bad(
                 count_line,
-                format!("`{}` does not give a usable header length", text.line(count_line).trim()),
+                format!("`{}` does not give a usable header length", super::error::quote(text.line(count_line).trim())),
                 "the line reads `Nb header lines : N`, N counting every line up to the column names",
             )
         })?;
@@ -49,32 +84,18 @@ pub fn layout(text: &Text) -> Result<Layout, DataError> {
     let delimiter = Delimiter::Tab;
     let cells = delimiter.split(text.line(header));
     let names: Vec<&str> = cells.iter().map(|(c, _)| *c).collect();
-    let found = columns::recognise(&names);
-    let get = |roles: &[Role]| found.iter().find(|c| roles.contains(&c.role)).copied();
-    let missing = |what: &str, role: Role| DataError::MissingColumn {
-        path: text.path.clone(),
-        line: header + 1,
-        what: what.to_string(),
-        help: format!(
-            "{}; is this an impedance (PEIS/GEIS) export?",
-            columns::spellings_help(role)
-        ),
-        src: text.source(),
-        span: text.line_span(header),
-    };
-    let frequency = get(&[Role::Frequency]).ok_or_else(|| missing("frequency", Role::Frequency))?;
-    let real = get(&[Role::Real]).ok_or_else(|| missing("Re(Z)", Role::Real))?;
-    let imag = get(&[Role::Imag, Role::NegImag]).ok_or_else(|| missing("-Im(Z)", Role::NegImag))?;
-    Ok(Layout {
-        frequency,
-        real,
-        imag,
-        spectrum: get(&[Role::Spectrum]),
-        expected_fields: cells.len(),
-        rows: (header + 1..text.lines.len())
-            .filter(|&i| !text.line(i).trim().is_empty())
-            .collect(),
+    let rows = (header + 1..text.lines.len())
+        .filter(|&i| !text.line(i).trim().is_empty())
+        .collect();
+    let mut layout = header::layout(
+        text,
+        header,
+        &names,
         delimiter,
-        header_line: Some(header),
-    })
+        rows,
+        "; is this an impedance (PEIS/GEIS) export?",
+    )?;
+    // EC-Lab writes -Im(Z); a file that says Im(Z) means it.
+    layout.sign_known = true;
+    Ok(layout)
 }

@@ -1,8 +1,8 @@
 //! Bytes to lines: decoding (UTF-8, else the Windows code page EC-Lab writes), line
 //! positions for diagnostics, field splitting and numbers with decimal commas.
 
-use super::error::Source;
-use miette::{NamedSource, SourceSpan};
+use super::error::{Snippet, Source};
+use miette::SourceSpan;
 use std::sync::Arc;
 
 /// A decoded file with the byte offset of every line.
@@ -18,13 +18,23 @@ impl Text {
     /// Decodes `bytes`: UTF-8 (a BOM is dropped) when valid, else Windows-1252, which is how
     /// EC-Lab writes `µ` and `°` in its headers.
     pub fn decode(path: &str, bytes: &[u8]) -> Text {
-        let text: String = match std::str::from_utf8(bytes) {
-            Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
-            Err(_) => encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
+        let text: String = if let Some(utf16) = decode_utf16(bytes) {
+            utf16
+        } else {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
+                Err(_) => encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+                    .into_owned(),
+            }
         };
+        Text::from_string(path, path, text)
+    }
+
+    /// A text that a reader made (the table of a binary or JSON file); diagnostics name
+    /// it `source_name`.
+    pub fn from_string(path: &str, source_name: &str, text: String) -> Text {
         let mut lines = Vec::new();
         let mut start = 0;
         for (i, b) in text.bytes().enumerate() {
@@ -47,7 +57,7 @@ impl Text {
             lines.push((start, end.max(start)));
         }
         let text: Arc<str> = Arc::from(text);
-        let named = Arc::new(NamedSource::new(path, text.clone()));
+        let named = Arc::new(Snippet::new(source_name, text.clone()));
         Text {
             path: path.to_string(),
             text,
@@ -65,23 +75,44 @@ impl Text {
         self.named.clone()
     }
 
-    /// Span of a whole line (at least one byte so that the label shows).
+    /// Span of a whole line (at least one byte so that the label shows), within what a
+    /// diagnostic shows of it.
     pub fn line_span(&self, index: usize) -> SourceSpan {
         let (a, b) = self.lines[index];
-        (a, (b - a).max(1).min(self.text.len().saturating_sub(a))).into()
+        self.shown(a, b)
     }
 
     /// Span of a field given its byte range inside line `index`.
     pub fn field_span(&self, index: usize, range: (usize, usize)) -> SourceSpan {
         let (a, _) = self.lines[index];
-        (
-            a + range.0,
-            (range.1 - range.0)
-                .max(1)
-                .min(self.text.len().saturating_sub(a + range.0)),
-        )
-            .into()
+        self.shown(a + range.0, a + range.1)
     }
+
+    /// The span `a..b` cut to the window a diagnostic shows.
+    fn shown(&self, a: usize, b: usize) -> SourceSpan {
+        let (_, end) = self.named.window(a);
+        let b = b.min(end).max(a);
+        (a, (b - a).max(1).min(self.text.len().saturating_sub(a))).into()
+    }
+}
+
+/// UTF-16 text (with a byte-order mark, or ASCII with every other byte zero, as PalmSens
+/// writes its files), decoded; `None` for anything else.
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let encoding = match bytes {
+        [0xFF, 0xFE, ..] => encoding_rs::UTF_16LE,
+        [0xFE, 0xFF, ..] => encoding_rs::UTF_16BE,
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => encoding_rs::UTF_16LE,
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => encoding_rs::UTF_16BE,
+        _ => return None,
+    };
+    let (text, _, _) = encoding.decode(bytes);
+    let text = text.into_owned();
+    Some(
+        text.strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text),
+    )
 }
 
 /// How the fields of a line are separated.
@@ -144,9 +175,16 @@ impl Delimiter {
                 };
                 let mut start = 0;
                 let mut quoted = false;
+                let mut prev = None;
                 for (i, c) in line.char_indices() {
+                    // A quote opens a quoted field only at the field's start (or as the
+                    // second of `""`): `Z"/ohm` in a header is a name, not a quoted field.
+                    let opens = line[start..i].trim().is_empty() || prev == Some('"');
+                    prev = Some(c);
                     if c == '"' {
-                        quoted = !quoted;
+                        if quoted || opens {
+                            quoted = !quoted;
+                        }
                     } else if c == sep && !quoted {
                         out.push(trimmed(line, start, i));
                         start = i + c.len_utf8();

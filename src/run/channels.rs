@@ -438,6 +438,7 @@ fn merge_journals(
         seq: 0,
         t_s: 0.0,
         step: None,
+        cycle: None,
         event: Event::RunStarted {
             protocol: manifest.protocol_path.clone(),
             instrument: manifest.instrument.kind.clone(),
@@ -474,6 +475,7 @@ fn merge_journals(
         seq: 0,
         t_s: end_s,
         step: None,
+        cycle: None,
         event: Event::RunEnded {
             status,
             reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
