@@ -282,11 +282,24 @@ async fn a_sink_can_stop_a_hold_and_rest_after_stripping_repassivates() {
     let r_active = activated.r_interface_ohm_cm2;
 
     rest(&mut sim, &cell, 3.0 * H).await;
-    let healed = sim.probe("f").unwrap()[0].clone();
-    assert!(!healed.ruptured && healed.damage == 0.0);
+    let closing = sim.probe("f").unwrap()[0].clone();
+    // The pits close on the repassivation time scale; while some are open the film is still
+    // broken through, and its damage is kept.
+    assert!(closing.ruptured && closing.damage == 1.0);
     let expected = activated.active_fraction * (-3.0f64).exp();
-    assert!((healed.active_fraction / expected - 1.0).abs() < 1e-9);
-    assert!(healed.r_interface_ohm_cm2 > 10.0 * r_active);
+    assert!((closing.active_fraction / expected - 1.0).abs() < 1e-9);
+    assert!(closing.r_interface_ohm_cm2 > 10.0 * r_active);
+    // Once the last pits have closed (a below a_seal), the damage heals.
+    rest(&mut sim, &cell, 6.0 * H).await;
+    let healed = sim.probe("f").unwrap()[0].clone();
+    let a_seal = sim.params().mg.a_seal;
+    assert!(!healed.ruptured && healed.active_fraction == 0.0);
+    assert!(
+        healed.damage > 0.0 && healed.damage < 1.0,
+        "{}",
+        healed.damage
+    );
+    assert!(activated.active_fraction * (-9.0f64).exp() < a_seal);
 }
 
 #[tokio::test]

@@ -58,11 +58,12 @@ async fn li_outside_a_li_salt_electrolyte_is_flagged_once_at_assembly() {
     }
 }
 
-/// Samples (t, V, I) and warnings of a 1 h hold at 0.1 mA/cm² on a fresh GC/GC cell holding
-/// `volume_ul` of 0.1 M Li2S8.
+/// Samples (t, V, I) and warnings of a 1 h hold at 0.1 mA/cm² on a fresh GC/Li cell holding
+/// `volume_ul` of 0.1 M Li2S8 (Li carries its current by Li⁺/Li; the warnings leave out the
+/// note that Li is modelled with its LP40 parameters).
 async fn gc_hold(volume_ul: f64) -> (Vec<(f64, f64, f64)>, Vec<String>) {
     let area = 1.131;
-    let cell = symmetric(
+    let mut cell = symmetric(
         "gc",
         Material::GlassyCarbon,
         area,
@@ -70,6 +71,7 @@ async fn gc_hold(volume_ul: f64) -> (Vec<(f64, f64, f64)>, Vec<String>) {
         ps_catholyte(),
         "gf_a",
     );
+    cell.counter = Some(electrode(Material::Li, area, area));
     let mut sim = SimInstrument::new(SimOptions {
         noise: 0.0,
         ..SimOptions::default()
@@ -101,20 +103,21 @@ async fn gc_hold(volume_ul: f64) -> (Vec<(f64, f64, f64)>, Vec<String>) {
                 potential_v,
                 current_a,
             } => samples.push((t_s, potential_v, current_a)),
-            Reading::Warning { message, .. } => warnings.push(message),
+            Reading::Warning { message, .. } if !message.contains("LP40") => warnings.push(message),
             _ => {}
         }
     }
     (samples, warnings)
 }
 
-/// 20 µL of 0.1 M Li2S8 holds 2 µmol: both GC electrodes turning it over at |I|/2F each use it
-/// up in cVF/I = 1706 s at 0.113 mA; after that only the leakage is left and the cell sits at
-/// the compliance. Four times the volume lasts the hour.
+/// 10 µL of 0.1 M Li2S8 holds 1 µmol: a GC electrode against Li turning it over at |I|/2F
+/// uses it up in 2cVF/I = 1706 s at 0.113 mA; after that only the leakage is left and the
+/// cell sits at the compliance. Four times the volume lasts the hour. (In a GC/GC cell the two
+/// electrodes' products regenerate it: see `sim_history`.)
 #[tokio::test]
 async fn glassy_carbon_uses_up_the_polysulfide_it_turns_over() {
-    let exhausted_s = 0.1 * 20e-6 * 96_485.332_12 / (1e-4 * 1.131);
-    let (lean, warnings) = gc_hold(20.0).await;
+    let exhausted_s = 2.0 * 0.1 * 10e-6 * 96_485.332_12 / (1e-4 * 1.131);
+    let (lean, warnings) = gc_hold(10.0).await;
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("compliance"), "{warnings:?}");
     let at_rail = lean
@@ -130,7 +133,7 @@ async fn glassy_carbon_uses_up_the_polysulfide_it_turns_over() {
         assert!(v.abs() <= 10.0);
         if t < at_rail - 300.0 {
             assert!(
-                v < 0.5 && (i - 1.131e-4).abs() < 1e-12,
+                v - lean[0].1 < 0.5 && (i - 1.131e-4).abs() < 1e-12,
                 "{t} s: {v} V {i} A"
             );
         } else if t >= at_rail {
@@ -138,9 +141,18 @@ async fn glassy_carbon_uses_up_the_polysulfide_it_turns_over() {
         }
     }
 
-    let (flooded, warnings) = gc_hold(80.0).await;
+    let (flooded, warnings) = gc_hold(40.0).await;
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert!(flooded.iter().all(|s| s.1 < 0.3), "{:?}", flooded.last());
+    assert!(
+        flooded.iter().all(|s| s.1 - flooded[0].1 < 0.3),
+        "{:?}",
+        flooded.last()
+    );
     // Still, it is used: the overpotential grows as the polysulfide goes.
-    assert!(flooded.last().unwrap().1 > flooded[0].1 + 0.05);
+    assert!(
+        flooded.last().unwrap().1 > flooded[0].1 + 0.02,
+        "{:?} {:?}",
+        flooded[0],
+        flooded.last()
+    );
 }

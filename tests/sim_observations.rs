@@ -211,12 +211,21 @@ async fn o5_o6_li_sei_resistance_levels_out_with_constant_capacitance() {
     assert!((1.6..2.6).contains(&d_nm));
 }
 
-/// A fresh flooded cell (fully wetted strips: see the note on §4c in the report) stripping or
-/// plating its WE at `density` for a fixed capacity; returns (t_h, potential_v) samples.
+/// A flooded cell (fully wetted strips: see the note on §4c in the report), passivated 1 h at
+/// open circuit as in the paper, stripping or plating its WE at `density` for a fixed
+/// capacity; returns (t_h from the start of the hold, potential_v) samples.
 async fn hold(density: f64, stripping: Role, capacity_mah: f64) -> Vec<(f64, f64)> {
     let cell = flooded_cell("flooded", 4.0);
     let mut sim = exact();
     sim.prepare(&plan(vec![cell.clone()])).await.unwrap();
+    let passivate = mgp::instrument::RestRequest {
+        cell: &cell,
+        duration_s: H,
+        sample_interval_s: None,
+    };
+    sim.rest(passivate, &mut CollectSink::default())
+        .await
+        .unwrap();
     let duration = capacity_mah * 3.6 / density;
     let step = galvanostatic(
         density,
@@ -239,7 +248,7 @@ async fn hold(density: f64, stripping: Role, capacity_mah: f64) -> Vec<(f64, f64
         .filter_map(|r| match r {
             Reading::Galvano {
                 t_s, potential_v, ..
-            } => Some((*t_s / H, *potential_v)),
+            } => Some((*t_s / H - 1.0, *potential_v)),
             _ => None,
         })
         .collect()

@@ -111,6 +111,12 @@ pub trait Sink {
     }
 }
 
+/// Start of a warning by which a model says that part of what it was asked to do lies outside
+/// it (a solute it does not know, a bias it does not apply, a stand-in parameter set). Such
+/// warnings are collected into the run summary, the manifest, `analysis.json` and the report
+/// ([`crate::run::model_limits`]).
+pub const NOT_MODELLED: &str = "not modelled: ";
+
 /// Describes the instrument for the run manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstrumentInfo {

@@ -222,6 +222,8 @@ pre { background: #f6f6f8; border: 1px solid var(--line); padding: 10px 12px; ov
 details summary { cursor: pointer; margin: 6px 0; }
 p.note { color: var(--muted); }
 p.fault { color: var(--fail); font-weight: 600; }
+.simulated { border: 2px solid #b26a00; background: #fff6e6; padding: 8px 12px; margin: 8px 0 14px; }
+.simulated ul { margin: 4px 0 0; }
 @media print { main { max-width: none; padding: 0; } figure { break-inside: avoid; }
   .scroll { overflow: visible; } table { font-size: 11px; width: 100%; }
   thead { display: table-header-group; } tr { break-inside: avoid; }

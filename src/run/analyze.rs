@@ -69,6 +69,7 @@ pub fn analyze_run(dir: &Path) -> Result<AnalysisResult, AnalyzeError> {
         })
         .collect();
     let mut result = analyze(&plan, &sweeps, &traces);
+    result.not_modelled = super::model_limits::not_modelled(&contents.records);
     if contents.torn_tail {
         result
             .warnings

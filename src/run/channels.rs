@@ -215,6 +215,7 @@ pub fn create(run: &MultiRun, instruments: &[InstrumentInfo]) -> Result<Prepared
         elapsed_s: None,
         wall_duration_s: None,
         resumes: 0,
+        not_modelled: Vec::new(),
     };
     folder
         .write_json(&folder.manifest(), &manifest)

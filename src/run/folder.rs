@@ -50,6 +50,10 @@ pub struct Manifest {
     /// How often the run was resumed.
     #[serde(default)]
     pub resumes: u32,
+    /// What the model did not capture (simulated runs), from the journal's not-modelled
+    /// warnings; written when the run ends, once the cells have been built and used.
+    #[serde(default)]
+    pub not_modelled: Vec<String>,
 }
 
 /// Hex SHA-256 of a text.

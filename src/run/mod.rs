@@ -9,5 +9,6 @@ pub mod channels;
 pub mod folder;
 pub mod interpreter;
 pub mod journal;
+pub mod model_limits;
 pub mod session;
 pub mod summary;

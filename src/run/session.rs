@@ -103,6 +103,7 @@ pub async fn start<I: Instrument>(
         elapsed_s: None,
         wall_duration_s: None,
         resumes: 0,
+        not_modelled: Vec::new(),
     };
     folder
         .write_json(&folder.manifest(), &manifest)
@@ -133,6 +134,7 @@ pub async fn start<I: Instrument>(
         observer,
     )
     .await?;
+    manifest.instrument = instrument.info();
     finish(
         &folder,
         &run.plan,
@@ -229,6 +231,7 @@ pub async fn resume<I: Instrument>(
     };
     let wall = Instant::now();
     let outcome = execute(&plan, instrument, &mut journal, start, stop, observer).await?;
+    manifest.instrument = instrument.info();
     finish(&folder, &plan, &mut manifest, &mut journal, outcome, wall)
 }
 
@@ -282,6 +285,7 @@ fn finish(
     manifest.wall_duration_s = Some(wall.elapsed().as_secs_f64());
     let dir_error = out_dir_error(&folder.dir);
     let records = read_journal(&folder.journal()).map_err(out_dir_error(&folder.dir))?;
+    manifest.not_modelled = super::model_limits::not_modelled(&records.records);
     write_derived_csv(folder, plan, &records.records).map_err(out_dir_error(&folder.dir))?;
     folder
         .write_json(&folder.manifest(), manifest)

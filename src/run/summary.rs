@@ -151,6 +151,9 @@ pub fn render(plan: &Plan, records: &[Record]) -> String {
             }
         );
     }
+    out.push_str(&super::model_limits::render(
+        &super::model_limits::not_modelled(records),
+    ));
     for s in steps.iter().filter(|s| s.attempts > 1) {
         let r = s.repeated;
         let _ = writeln!(

@@ -559,6 +559,7 @@ pub fn write_run(dir: &Path, ending: Ending, with_analysis: bool) {
         elapsed_s: (status != RunStatus::Running).then_some(t),
         wall_duration_s: (status != RunStatus::Running).then_some(12.5),
         resumes: 0,
+        not_modelled: vec![],
     };
     folder.write_json(&folder.manifest(), &manifest).unwrap();
     if with_analysis {

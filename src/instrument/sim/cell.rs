@@ -6,14 +6,18 @@
 //! uncompensated resistance to the bridge tip), and solves electrode overpotentials under DC.
 //! Per-area electrode quantities become absolute through each electrode's wetted area.
 
-use super::electrolyte::{Electrolyte, Refs};
+use super::dc::brent;
+use super::electrolyte::{Electrolyte, Refs, site_loss_rate};
 use super::gc;
 use super::impedance::{FARADAY, f_over_rt, finite_warburg};
 use super::li::LiState;
 use super::mg::{MgEnv, MgSpread, MgState, Solved};
 use super::noise::Spread;
 use super::params::Params;
-use crate::plan::{Cell, CellElectrode, CellKind, Connection, Material, Pretreatment, Separator};
+use crate::instrument::NOT_MODELLED;
+use crate::plan::{
+    Cell, CellElectrode, CellKind, Connection, Material, Pretreatment, Separator, Solution,
+};
 use num_complex::Complex64;
 
 /// The state of one electrode, by material.
@@ -30,6 +34,15 @@ pub struct SimElectrode {
     pub material: Material,
     pub wetted_area_cm2: f64,
     pub state: State,
+}
+
+/// The DC operating point of a biased impedance sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BiasPoint {
+    pub eta_we: f64,
+    pub eta_ce: f64,
+    /// The DC current that flows (WE anodic positive), A.
+    pub current_a: f64,
 }
 
 /// Which electrode of the cell.
@@ -66,6 +79,8 @@ pub struct SimCell {
     /// Polysulfide conductance of an unblocked surface, S/cm².
     pub g_ps: f64,
     pub f_t: f64,
+    /// What the model did not capture about the electrodes' pretreatments.
+    pub pretreatment_notes: Vec<String>,
 }
 
 fn positive(x: f64, what: &str, cell: &str) -> Result<f64, String> {
@@ -93,6 +108,7 @@ impl SimCell {
     pub fn build(
         cell: &Cell,
         separators: &[Separator],
+        solutions: &[Solution],
         params: &Params,
         spread: &mut Spread,
     ) -> Result<SimCell, String> {
@@ -101,9 +117,13 @@ impl SimCell {
             return Err("the cell temperature must be above absolute zero".into());
         }
         let k_mult = spread.multiplier(params.mg.sigma_k);
-        let we = build_electrode(&cell.working, &cell.name, params, spread)?;
+        let mut soak_notes = Vec::new();
+        let mut build = |e: &CellElectrode| {
+            build_electrode(e, &cell.name, solutions, params, spread, &mut soak_notes)
+        };
+        let we = build(&cell.working)?;
         let ce = match &cell.counter {
-            Some(e) => Some(build_electrode(e, &cell.name, params, spread)?),
+            Some(e) => Some(build(e)?),
             None => None,
         };
         let separator = cell
@@ -126,6 +146,7 @@ impl SimCell {
         };
         let electrolyte = Electrolyte::new(
             &cell.composition,
+            &cell.solvents,
             cell.electrolyte_ul_per_cm2,
             &refs(params),
         );
@@ -146,6 +167,7 @@ impl SimCell {
             mg_env: MgEnv::new(&params.mg, 0.0, 0.0, 0.0, f_t),
             g_ps: 0.0,
             f_t,
+            pretreatment_notes: soak_notes,
         };
         sim.refresh(params);
         Ok(sim)
@@ -158,7 +180,8 @@ impl SimCell {
         self.drift_t_s = t_s;
     }
 
-    /// What the model does not capture about this cell, said once when it is assembled.
+    /// What the model does not capture about this cell, said once when it is assembled (each
+    /// note starts with [`NOT_MODELLED`] and names the cell).
     pub fn model_limits(&self) -> Vec<String> {
         let e = &self.electrolyte;
         let has_li = std::iter::once(&self.we)
@@ -166,13 +189,18 @@ impl SimCell {
             .any(|x| x.material == Material::Li);
         let mut notes = Vec::new();
         if has_li && (e.c_li_salt <= 0.0 || e.c_mg > 0.0) {
-            notes.push(format!(
-                "cell `{}`: Li is modelled with its LP40 parameters (SEI growth, resistance, \
-                 capacitance); how Li behaves in this electrolyte is not modelled",
-                self.name
-            ));
+            notes.push(
+                "Li is modelled with its LP40 parameters (SEI growth, resistance, \
+                 capacitance); how Li behaves in this electrolyte is not modelled"
+                    .to_string(),
+            );
         }
+        notes.extend(e.notes());
+        notes.extend(self.pretreatment_notes.iter().cloned());
         notes
+            .into_iter()
+            .map(|n| format!("{NOT_MODELLED}cell `{}`: {n}", self.name))
+            .collect()
     }
 
     /// Recomputes what the electrolyte imposes (after assembly and after each addition).
@@ -217,14 +245,23 @@ impl SimCell {
         }
     }
 
-    /// Impedance of one electrode per wetted area, Ω cm².
-    fn electrode_impedance(&self, e: &SimElectrode, params: &Params, omega: f64) -> Complex64 {
+    /// Impedance of one electrode per wetted area, Ω cm², around DC overpotential `eta` with
+    /// peak AC amplitude `amp` across it.
+    fn electrode_impedance(
+        &self,
+        e: &SimElectrode,
+        params: &Params,
+        omega: f64,
+        eta: f64,
+        amp: f64,
+    ) -> Complex64 {
         match &e.state {
             State::Mg(s) => {
-                Complex64::new(1.0, 0.0) / s.admittance(&params.mg, &self.mg_env, omega)
+                Complex64::new(1.0, 0.0)
+                    / s.admittance_at(&params.mg, &self.mg_env, omega, eta, amp)
             }
-            State::Li(s) => s.impedance(&params.li, omega),
-            State::Gc => gc::impedance(&params.ps, self.g_ps, omega),
+            State::Li(s) => s.impedance(&params.li, self.f_t, omega, eta, amp),
+            State::Gc => gc::impedance(&params.ps, self.g_ps, self.f_t, omega, eta, amp),
         }
     }
 
@@ -238,32 +275,101 @@ impl SimCell {
         self.tip_cm / self.electrolyte.kappa_s_per_cm
     }
 
-    /// The measured impedance for `connection`, Ω (absolute).
-    pub fn impedance(
+    /// The impedance an analyser reads for `connection` at the DC operating point `bias`
+    /// with `amplitude_v_rms` of AC signal across the connection, Ω (absolute). The
+    /// amplitude divides between the electrodes as their small-signal impedances do.
+    pub fn impedance_driven(
         &self,
         params: &Params,
         connection: Connection,
         omega: f64,
+        bias: &BiasPoint,
+        amplitude_v_rms: f64,
     ) -> Result<Complex64, String> {
-        let we = self.electrode_impedance(&self.we, params, omega) / self.we.wetted_area_cm2;
+        let peak = amplitude_v_rms.max(0.0) * std::f64::consts::SQRT_2;
+        let we_at = |amp: f64| {
+            self.electrode_impedance(&self.we, params, omega, bias.eta_we, amp)
+                / self.we.wetted_area_cm2
+        };
         match connection {
             Connection::TwoElectrode => {
                 let ce = self.ce.as_ref().ok_or_else(|| self.no_counter())?;
-                let mut z = we
-                    + self.electrode_impedance(ce, params, omega) / ce.wetted_area_cm2
-                    + self.path_resistance_ohm();
+                let ce_at = |amp: f64| {
+                    self.electrode_impedance(ce, params, omega, bias.eta_ce, amp)
+                        / ce.wetted_area_cm2
+                };
+                let mut series = Complex64::new(self.path_resistance_ohm(), 0.0);
                 if self.electrolyte.c_li_salt > 0.0 {
                     // Salt diffusion across the separator between two non-blocking electrodes.
-                    z += finite_warburg(params.li.r_d, params.li.tau_w, omega)
+                    series += finite_warburg(params.li.r_d, params.li.tau_w, omega)
                         / self.we.wetted_area_cm2;
                 }
-                Ok(z)
+                let (we0, ce0) = (we_at(0.0), ce_at(0.0));
+                if peak == 0.0 {
+                    return Ok(we0 + ce0 + series);
+                }
+                let total = (we0 + ce0 + series).norm();
+                let share = |z: Complex64| peak * z.norm() / total;
+                Ok(we_at(share(we0)) + ce_at(share(ce0)) + series)
             }
             Connection::ThreeElectrode => {
                 self.re.ok_or_else(|| self.no_reference())?;
-                Ok(we + self.ru_ohm_cm2() / self.we.wetted_area_cm2)
+                let ru = self.ru_ohm_cm2() / self.we.wetted_area_cm2;
+                let we0 = we_at(0.0);
+                if peak == 0.0 {
+                    return Ok(we0 + ru);
+                }
+                let share = peak * we0.norm() / (we0 + ru).norm();
+                Ok(we_at(share) + ru)
             }
         }
+    }
+
+    /// The DC operating point when `bias_v` is held across `connection` (V from its open
+    /// circuit): the current that flows and each electrode's overpotential.
+    pub fn bias_point(
+        &self,
+        params: &Params,
+        connection: Connection,
+        bias_v: f64,
+    ) -> Result<BiasPoint, String> {
+        if bias_v == 0.0 || !bias_v.is_finite() {
+            return Ok(BiasPoint::default());
+        }
+        let a_we = self.we.wetted_area_cm2;
+        let a_ce = self.ce.as_ref().map_or(a_we, |e| e.wetted_area_cm2);
+        let at = |i: f64| -> (f64, f64, f64) {
+            let we = self.solve(params, Which::Working, i).eta;
+            match connection {
+                Connection::ThreeElectrode => (we, 0.0, we + self.ru_ohm_cm2() * i),
+                Connection::TwoElectrode => {
+                    let i_ce = -i * a_we / a_ce;
+                    let ce = self.solve(params, Which::Counter, i_ce).eta;
+                    (we, ce, we - ce + i * a_we * self.path_resistance_ohm())
+                }
+            }
+        };
+        match connection {
+            Connection::ThreeElectrode => {
+                self.re.ok_or_else(|| self.no_reference())?;
+            }
+            Connection::TwoElectrode => {
+                self.ce.as_ref().ok_or_else(|| self.no_counter())?;
+            }
+        }
+        // The voltage rises with the current: widen the bracket until it holds the bias.
+        let sign = bias_v.signum();
+        let mut hi = 1e-9;
+        while sign * at(sign * hi).2 < bias_v.abs() && hi < 10.0 {
+            hi *= 4.0;
+        }
+        let i = brent(|i| at(i).2 - bias_v, 0.0, sign * hi, 1e-15);
+        let (eta_we, eta_ce, _) = at(i);
+        Ok(BiasPoint {
+            eta_we,
+            eta_ce,
+            current_a: i * a_we,
+        })
     }
 
     fn no_counter(&self) -> String {
@@ -340,15 +446,22 @@ impl SimCell {
     }
 
     /// Glassy carbon turns polysulfide over while it carries `current_a` (absolute) for `dt`
-    /// seconds: each GC electrode consumes Li2S8 at |I|/2F (S8²⁻ + 2e⁻ → 2 S4²⁻ on one side,
-    /// S8²⁻ → S8 + 2e⁻ on the other) from the cell's electrolyte, whose polysulfide
-    /// conductance falls with it; once it is used up only the leakage is left and the
-    /// potential climbs to the compliance. (Mg electrodes carry their current by Mg²⁺/Mg.)
+    /// seconds. Against an electrode of another material (Mg carries its current by Mg²⁺/Mg,
+    /// Li by Li⁺/Li) a GC electrode consumes Li2S8 at |I|/2F (S8²⁻ + 2e⁻ → 2 S4²⁻, or
+    /// S8²⁻ → S8 + 2e⁻) from the cell's electrolyte, whose polysulfide conductance falls with
+    /// it; once it is used up only the leakage is left and the potential climbs to the
+    /// compliance. In a GC/GC cell the two products regenerate S8²⁻.
     pub fn consume_polysulfide(&mut self, params: &Params, current_a: f64, dt: f64) {
-        let gc_electrodes = std::iter::once(&self.we)
+        let mut gc_electrodes = std::iter::once(&self.we)
             .chain(self.ce.as_ref())
             .filter(|e| e.material == Material::GlassyCarbon)
             .count();
+        if gc_electrodes == 2 {
+            // GC/GC: the S8 made at one electrode and the S4²⁻ made at the other
+            // comproportionate back to S8²⁻ in the shared electrolyte (S8 + 2 S4²⁻ → 2 S8²⁻):
+            // the cell turns polysulfide over without using it up.
+            gc_electrodes = 0;
+        }
         let total_area =
             self.we.wetted_area_cm2 + self.ce.as_ref().map_or(0.0, |e| e.wetted_area_cm2);
         let volume_l = self.electrolyte.ul_per_cm2 * total_area * 1e-6;
@@ -367,10 +480,11 @@ impl SimCell {
         &mut self,
         params: &Params,
         composition: &[crate::plan::Solute],
+        solvents: &[crate::plan::SolventPart],
         ul_per_cm2: f64,
         wetted_we_cm2: f64,
     ) {
-        self.electrolyte = Electrolyte::new(composition, ul_per_cm2, &refs(params));
+        self.electrolyte = Electrolyte::new(composition, solvents, ul_per_cm2, &refs(params));
         if wetted_we_cm2.is_finite() && wetted_we_cm2 > 0.0 {
             let ratio = wetted_we_cm2 / self.we.wetted_area_cm2;
             self.we.wetted_area_cm2 = wetted_we_cm2;
@@ -395,8 +509,10 @@ fn refs(params: &Params) -> Refs<'_> {
 fn build_electrode(
     e: &CellElectrode,
     cell: &str,
+    solutions: &[Solution],
     params: &Params,
     spread: &mut Spread,
+    notes: &mut Vec<String>,
 ) -> Result<SimElectrode, String> {
     let area = positive(e.wetted_area_cm2, "the wetted electrode area", cell)?;
     let state = match e.material {
@@ -407,7 +523,7 @@ fn build_electrode(
                 j_crit: spread.multiplier(params.mg.sigma_j_crit),
             };
             let mut s = MgState::fresh(spread);
-            pretreat_mg(&mut s, e, params);
+            pretreat_mg(&mut s, e, solutions, params, notes);
             State::Mg(s)
         }
         Material::Li => State::Li(LiState::fresh(spread.multiplier(params.li.sigma_r_sei))),
@@ -427,22 +543,53 @@ fn build_electrode(
 }
 
 /// Brushing exposes fresh metal; a soak passivates at open circuit in a vial (site loss at
-/// the vial's volume per area, corrosion); a wash after a soak leaves residue blocking θ_b of
-/// the surface; drying changes nothing the model tracks.
-fn pretreat_mg(s: &mut MgState, e: &CellElectrode, params: &Params) {
+/// the vial's volume per area and the soak solution's water, corrosion), for as long as it
+/// lasts; a wash or drying after a soak fixes the film ex situ: its electronic resistance
+/// becomes that of the dried film, r_el_dry/θ, growing with how far the soak aged it.
+fn pretreat_mg(
+    s: &mut MgState,
+    e: &CellElectrode,
+    solutions: &[Solution],
+    params: &Params,
+    notes: &mut Vec<String>,
+) {
+    let p = &params.mg;
     for step in &e.pretreatments {
         match step {
             Pretreatment::Brush { .. } => *s = MgState::fresh(s.spread),
-            Pretreatment::Soak { duration_s, .. } => {
+            Pretreatment::Soak {
+                solution,
+                duration_s,
+            } => {
+                let found = solutions.iter().find(|x| &x.name == solution);
+                let electrolyte = found.map(|x| {
+                    Electrolyte::new(&x.solutes, &x.solvents, p.soak_volume, &refs(params))
+                });
+                let c_water = electrolyte.as_ref().map_or(0.0, |x| x.c_water);
+                match &electrolyte {
+                    Some(x) if x.c_mg > 0.0 => notes.extend(
+                        x.notes()
+                            .into_iter()
+                            .map(|n| format!("soak of `{}` in `{solution}`: {n}", e.electrode)),
+                    ),
+                    _ => notes.push(format!(
+                        "soak of `{}` in `{solution}`: the film a Mg electrode grows in a \
+                         solution without Mg salt is not modelled; its growth in the Mg \
+                         electrolyte (mg_chloride_glyme) stands in",
+                        e.electrode
+                    )),
+                }
                 // Both faces of the electrode are wetted in the vial.
                 let area = 2.0 * e.nominal_area_cm2.max(1e-6);
-                let ul_per_cm2 = params.mg.soak_volume * 1e3 / area;
-                let k = params.mg.k_max * ul_per_cm2 / (ul_per_cm2 + params.mg.v_half);
-                let env = MgEnv::new(&params.mg, k, params.mg.c_mg_ref, 0.0, 1.0);
-                s.rest(&params.mg, &env, duration_s.max(0.0));
+                let ul_per_cm2 = p.soak_volume * 1e3 / area;
+                let k = site_loss_rate(p, ul_per_cm2, c_water);
+                let env = MgEnv::new(p, k, p.c_mg_ref, 0.0, 1.0);
+                s.rest(p, &env, duration_s.max(0.0));
                 s.wetted = true;
             }
-            Pretreatment::Wash { .. } if s.wetted => s.block = params.mg.theta_b,
+            Pretreatment::Wash { .. } | Pretreatment::Dry { .. } if s.wetted => {
+                s.r_el_dry = p.r_el_dry / s.theta.max(1e-12);
+            }
             Pretreatment::Wash { .. } | Pretreatment::Dry { .. } => {}
         }
     }

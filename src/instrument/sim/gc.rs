@@ -4,15 +4,18 @@
 //! up the cell's polysulfide ([`super::cell::SimCell::consume_polysulfide`]).
 
 use super::dc::sinh_capped;
-use super::impedance::{cpe_admittance, cpe_t_from_capacitance, invert};
+use super::impedance::{cpe_admittance, cpe_t_from_capacitance, invert, large_signal_factor};
 use super::mg::{Solved, solve_monotone};
 use super::param_sets::PsParams;
 use num_complex::Complex64;
 
-/// Impedance per wetted area, Ω cm²: (polysulfide ∥ leakage) ∥ CPE.
-pub fn impedance(p: &PsParams, g_ps: f64, omega: f64) -> Complex64 {
+/// Impedance per wetted area, Ω cm²: (polysulfide ∥ leakage) ∥ CPE, around DC overpotential
+/// `eta` with a peak AC amplitude `amp` across the electrode.
+pub fn impedance(p: &PsParams, g_ps: f64, f_t: f64, omega: f64, eta: f64, amp: f64) -> Complex64 {
     let t = cpe_t_from_capacitance(p.cpe_c_ref, p.cpe_r_ref, p.cpe_p);
-    invert(cpe_admittance(t, p.cpe_p, omega) + g_ps + 1.0 / p.r_leak)
+    let g =
+        g_ps * (f_t * eta / 2.0).clamp(-700.0, 700.0).cosh() * large_signal_factor(f_t * amp / 2.0);
+    invert(cpe_admittance(t, p.cpe_p, omega) + g + 1.0 / p.r_leak)
 }
 
 /// DC current density at overpotential `eta`: polysulfide redox (n = 1, α = ½) and leakage.

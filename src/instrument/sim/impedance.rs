@@ -47,6 +47,33 @@ pub fn finite_warburg(r_d: f64, tau: f64, omega: f64) -> Complex64 {
     tanh / s * r_d
 }
 
+/// Large-signal factor of an exponential (sinh-type) conductance driven by a sine of peak
+/// `x` in units of its voltage scale: the first harmonic of sinh(x·sin ωt) is 2·I₁(x), so the
+/// conductance an impedance analyser reads is the small-signal one times 2·I₁(x)/x (1 for a
+/// small amplitude, 1 + x²/8 to first order).
+pub fn large_signal_factor(x: f64) -> f64 {
+    let x = x.abs().min(600.0);
+    if x < 1e-8 {
+        return 1.0;
+    }
+    if x > 40.0 {
+        // Asymptotic I₁(x) ≈ eˣ/√(2πx)·(1 − 3/(8x)).
+        return 2.0 * x.exp() / (2.0 * std::f64::consts::PI * x).sqrt() * (1.0 - 0.375 / x) / x;
+    }
+    // I₁(x) = Σ (x/2)^(2k+1) / (k!(k+1)!)
+    let h = x / 2.0;
+    let mut term = h;
+    let mut sum = term;
+    for k in 1..200 {
+        term *= h * h / (k as f64 * (k + 1) as f64);
+        sum += term;
+        if term < 1e-17 * sum {
+            break;
+        }
+    }
+    2.0 * sum / x
+}
+
 /// Parallel combination of a conductance and an admittance, inverted: 1/(g + y).
 pub fn invert(y: Complex64) -> Complex64 {
     Complex64::new(1.0, 0.0) / y
@@ -70,6 +97,16 @@ mod tests {
         assert!((finite_warburg(8.0, 8.0, 1e-9).re - 8.0).abs() < 1e-6);
         let high = finite_warburg(8.0, 8.0, 2.0 * std::f64::consts::PI * 1e6);
         assert!(high.norm() < 1e-2 && high.re.is_finite());
+    }
+
+    #[test]
+    fn large_signal_factor_limits() {
+        assert_eq!(large_signal_factor(0.0), 1.0);
+        let x: f64 = 0.3;
+        assert!((large_signal_factor(x) - (1.0 + x * x / 8.0)).abs() < 1e-4);
+        // Both branches agree where they meet.
+        let (a, b) = (large_signal_factor(39.999), large_signal_factor(40.001));
+        assert!((a / b - 1.0).abs() < 2e-3, "{a} {b}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! exactly. R_SEI = R_SEI0/θ_L. DC: high-field ion hopping through the SEI,
 //! i = (2/(R_SEI·f))·sinh(f·η/2), whose small-signal resistance is R_SEI.
 
-use super::impedance::{cpe_admittance, cpe_t_from_capacitance, invert};
+use super::impedance::{cpe_admittance, cpe_t_from_capacitance, invert, large_signal_factor};
 use super::param_sets::LiParams;
 use num_complex::Complex64;
 
@@ -31,10 +31,13 @@ impl LiState {
         self.theta = p.theta_inf + (self.theta - p.theta_inf) * (-p.k_l * dt).exp();
     }
 
-    /// Impedance per wetted area, Ω cm²: R_SEI ∥ CPE.
-    pub fn impedance(&self, p: &LiParams, omega: f64) -> Complex64 {
+    /// Impedance per wetted area, Ω cm²: R_SEI ∥ CPE, around DC overpotential `eta` with a
+    /// peak AC amplitude `amp` across the electrode (ion hopping is sinh-type in f·η/2).
+    pub fn impedance(&self, p: &LiParams, f_t: f64, omega: f64, eta: f64, amp: f64) -> Complex64 {
         let t = cpe_t_from_capacitance(p.cpe_c_ref, p.cpe_r_ref, p.cpe_p);
-        invert(cpe_admittance(t, p.cpe_p, omega) + 1.0 / self.r_sei(p))
+        let g = (f_t * eta / 2.0).clamp(-700.0, 700.0).cosh() / self.r_sei(p)
+            * large_signal_factor(f_t * amp / 2.0);
+        invert(cpe_admittance(t, p.cpe_p, omega) + g)
     }
 
     /// Overpotential for local current density `i` (closed form), V.

@@ -43,7 +43,7 @@ use crate::instrument::{
     EisRequest, GalvanoRequest, HoldEnd, Instrument, InstrumentError, InstrumentInfo,
     PotentiostaticRequest, Reading, RestRequest, Sink, TemperatureControl, VoltammetryRequest,
 };
-use crate::plan::{Addition, Cell, Connection, EisTiming, Plan, Separator};
+use crate::plan::{Addition, Cell, Connection, EisTiming, Plan, Separator, Solution};
 use cell::SimCell;
 use noise::{Noise, Spread};
 use pace::Pacer;
@@ -86,6 +86,7 @@ pub struct SimInstrument {
     clock_s: f64,
     cells: Vec<SimCell>,
     separators: Vec<Separator>,
+    solutions: Vec<Solution>,
     timing: EisTiming,
     noise: Noise,
     spread: Spread,
@@ -93,6 +94,8 @@ pub struct SimInstrument {
     /// Model limits of cells just assembled, delivered as warnings by the step that assembled
     /// them.
     notes_due: Vec<String>,
+    /// Notes already delivered this run.
+    notes_said: Vec<String>,
 }
 
 fn capability(message: impl Into<String>) -> InstrumentError {
@@ -144,8 +147,10 @@ impl SimInstrument {
             clock_s: 0.0,
             cells: Vec::new(),
             separators: Vec::new(),
+            solutions: Vec::new(),
             timing: EisTiming::default(),
             notes_due: Vec::new(),
+            notes_said: Vec::new(),
         }
     }
 
@@ -159,8 +164,14 @@ impl SimInstrument {
         let idx = match self.cells.iter().position(|c| c.name == cell.name) {
             Some(i) => i,
             None => {
-                let sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
-                    .map_err(capability)?;
+                let sim = SimCell::build(
+                    cell,
+                    &self.separators,
+                    &self.solutions,
+                    &self.params,
+                    &mut self.spread,
+                )
+                .map_err(capability)?;
                 self.cells.push(sim);
                 self.cells.len() - 1
             }
@@ -174,10 +185,14 @@ impl SimInstrument {
         Ok(idx)
     }
 
-    /// Delivers the notes of a cell just assembled as warnings; `true` when the sink asks to
-    /// end the step.
+    /// Delivers the notes of a cell just assembled (or just changed by an addition) as
+    /// warnings, each once per run; `true` when the sink asks to end the step.
     fn announce(&mut self, sink: &mut dyn Sink) -> Result<bool, InstrumentError> {
         for message in std::mem::take(&mut self.notes_due) {
+            if self.notes_said.contains(&message) {
+                continue;
+            }
+            self.notes_said.push(message.clone());
             let t_s = self.clock_s;
             if deliver(sink, Reading::Warning { t_s, message })? {
                 return Ok(true);
@@ -296,16 +311,24 @@ impl Instrument for SimInstrument {
         self.clock_s = 0.0;
         self.timing = plan.eis_timing;
         self.separators = plan.separators.clone();
+        self.solutions = plan.solutions.clone();
         self.noise = Noise::new(self.options.seed, self.options.noise);
         self.spread = Spread::new(self.options.seed, self.options.spread);
         self.pacer.start(0.0);
         self.cells.clear();
         self.notes_due.clear();
+        self.notes_said.clear();
         // Built (pretreated, spread drawn) in plan order so that results do not depend on the
         // order in which cells are first used; assembled later, at their first step.
         for cell in &plan.cells {
-            let sim = SimCell::build(cell, &self.separators, &self.params, &mut self.spread)
-                .map_err(capability)?;
+            let sim = SimCell::build(
+                cell,
+                &self.separators,
+                &self.solutions,
+                &self.params,
+                &mut self.spread,
+            )
+            .map_err(capability)?;
             self.cells.push(sim);
         }
         Ok(())
@@ -381,9 +404,12 @@ impl Instrument for SimInstrument {
         self.cells[idx].add(
             params,
             &addition.composition_after,
+            &addition.solvents_after,
             addition.electrolyte_ul_per_cm2_after,
             addition.wetted_area_after_cm2,
         );
+        // What the new electrolyte brings that the model does not know: said at the next step.
+        self.notes_due.extend(self.cells[idx].model_limits());
         Ok(())
     }
 

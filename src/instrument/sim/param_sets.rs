@@ -97,6 +97,10 @@ param_set! {
         v_th: Potential, NonNegative;
         /// Repassivation time of activated area at rest, s.
         tau_rep: Time, Positive;
+        /// Exponent of the film-age factor (1/θ)^m_age of the damage clock.
+        m_age: Dimensionless, NonNegative;
+        /// Activated fraction below which the last opened pits close (film no longer broken).
+        a_seal: Dimensionless, Fraction;
         /// Plating threshold overpotential of the multistep reaction, V.
         eta_th: Potential, NonNegative;
         /// Plating Tafel-like slope above the threshold, V.
@@ -105,8 +109,10 @@ param_set! {
         i_s: CurrentDensity, Positive;
         /// Plating limiting current density (mass transport), A/cm².
         i_l: CurrentDensity, Positive;
-        /// Fraction of the surface blocked by a DOL-wash residue.
-        theta_b: Dimensionless, Fraction;
+        /// Zero-bias electronic resistance of a soaked film dried ex situ, per 1/θ, Ω cm².
+        r_el_dry: ArealResistance, NonNegative;
+        /// Water content of the reference electrolyte, M (trace water supplies site loss).
+        c_water_ref: Concentration, Positive;
         /// Conductivity of the electrolyte at c_mg_ref, S/cm.
         kappa: Conductivity, Positive;
         /// Electrolyte volume of a pre-passivation soak (vial), mL.

@@ -23,7 +23,8 @@ pub struct ElectrodeProbe {
     pub active_fraction: f64,
     pub damage: f64,
     pub ruptured: bool,
-    pub blocked_fraction: f64,
+    /// Mg: zero-bias electronic (tunnelling) resistance of the film, Ω cm².
+    pub r_electronic_ohm_cm2: f64,
 }
 
 impl SimInstrument {
@@ -46,7 +47,7 @@ impl SimInstrument {
                 active_fraction: s.active,
                 damage: s.damage,
                 ruptured: s.ruptured,
-                blocked_fraction: s.block,
+                r_electronic_ohm_cm2: s.r_el(&p.mg),
             },
             State::Li(s) => ElectrodeProbe {
                 material: e.material,
@@ -58,7 +59,7 @@ impl SimInstrument {
                 active_fraction: 0.0,
                 damage: 0.0,
                 ruptured: false,
-                blocked_fraction: 0.0,
+                r_electronic_ohm_cm2: 0.0,
             },
             State::Gc => ElectrodeProbe {
                 material: e.material,
@@ -70,7 +71,7 @@ impl SimInstrument {
                 active_fraction: 0.0,
                 damage: 0.0,
                 ruptured: false,
-                blocked_fraction: 0.0,
+                r_electronic_ohm_cm2: 0.0,
             },
         };
         Some(

@@ -178,6 +178,9 @@ pub struct AnalysisResult {
     pub quantities: Vec<QuantityResult>,
     pub expects: Vec<ExpectResult>,
     pub warnings: Vec<String>,
+    /// What the simulator did not model in the run analysed (empty for measured data).
+    #[serde(default)]
+    pub not_modelled: Vec<String>,
     /// Per-cycle metrics of a cycling run (galvanostatic steps inside `repeat`), in order.
     #[serde(default)]
     pub cycles: Vec<CycleMetrics>,
@@ -272,6 +275,7 @@ pub fn analyze(plan: &Plan, sweeps: &[SweepData], traces: &[TraceData]) -> Analy
         quantities,
         expects,
         warnings,
+        not_modelled: Vec::new(),
         cycles,
     }
 }

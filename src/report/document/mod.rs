@@ -11,7 +11,8 @@ use super::plots::{self, Figure, PlotError};
 use super::tables;
 use super::view::{RunView, status_name};
 use crate::plan::Plan;
-use crate::run::journal::RunStatus;
+use crate::run::journal::{Event, RunStatus};
+use crate::run::model_limits::not_modelled;
 use crate::units::format_duration;
 use std::collections::HashMap;
 
@@ -155,6 +156,9 @@ impl<'a> Builder<'a> {
             "<h1>{}<span class=\"badge {name}\">{name}</span></h1>\n",
             escape(&self.title())
         );
+        if self.simulated() {
+            out.push_str(&self.simulated_banner());
+        }
         if let Some(source) = self.plan().and_then(|p| p.meta.source.as_ref()) {
             out.push_str(&format!(
                 "<p class=\"sub\">Reproduces {}</p>\n",
@@ -180,7 +184,44 @@ impl<'a> Builder<'a> {
         out
     }
 
+    /// The data come from the built-in simulator, by the manifest or the journal.
+    fn simulated(&self) -> bool {
+        self.data.manifest.as_ref().map_or_else(
+            || {
+                self.data.records.iter().any(|r| {
+                    matches!(&r.event, Event::RunStarted { instrument, .. } if instrument == "sim")
+                })
+            },
+            |m| m.instrument.kind == "sim",
+        )
+    }
+
+    /// Says the data are simulated, and lists what the model did not capture.
+    fn simulated_banner(&self) -> String {
+        let mut out = String::from(
+            "<div class=\"simulated\"><strong>Simulated data.</strong> Every value and figure \
+             in this report comes from mgp's built-in model of the interphase, not from a \
+             measurement.",
+        );
+        let notes = not_modelled(&self.data.records);
+        if notes.is_empty() {
+            out.push_str(" The model covered everything the protocol asked for.");
+        } else {
+            out.push_str(" Not modelled (answered with a stand-in or left out):<ul>");
+            for note in &notes {
+                out.push_str(&format!("<li>{}</li>", escape(note)));
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</div>\n");
+        out
+    }
+
     fn add_figure(&mut self, mut figure: Figure) -> Result<(), PlotError> {
+        if self.simulated() {
+            // Marked inside the SVG itself, so that a copied figure still says so.
+            figure.title = format!("SIMULATED · {}", figure.title);
+        }
         // Distinct slugs can still collide once shortened: number the repeats.
         let base = figure.name.clone();
         let mut n = 1;
