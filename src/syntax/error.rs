@@ -545,6 +545,7 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "overpotential",
     "time_to_cutoff",
     "cycle",
+    "cycles",
 ];
 
 /// The keywords that, written instead of `word` at `pos`, let the parse get past them: what
